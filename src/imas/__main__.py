@@ -1,0 +1,3 @@
+from imas.cli import app
+
+app()

@@ -1,0 +1,63 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import anyio.to_thread
+from fastapi import FastAPI
+
+from imas import __version__
+from imas.api.errors import install_error_handlers
+from imas.api.health import router as health_router
+from imas.api.middleware import RequestContextMiddleware
+from imas.api.openapi import document_errors
+from imas.api.ratelimit import RateLimiter
+from imas.auth.routes import router as auth_router
+from imas.auth.routes import tokens_router
+from imas.config import Settings, get_settings
+from imas.db import Database
+from imas.logging import configure_logging
+from imas.migrations.runner import upgrade
+from imas.orgs.routes import router as organizations_router
+from imas.orgs.user_routes import router as users_router
+
+DESCRIPTION = (
+    "IMAS takes alerts from every monitoring tool, folds them into incidents, pages the right "
+    "person and tracks the incident to resolution. Authenticate with "
+    "`Authorization: Token <token>` (from `POST /api/auth/token/`) or "
+    "`Authorization: Bearer <jwt>` (from `POST /api/auth/login/`)."
+)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    configure_logging(settings)
+    db = Database(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if settings.auto_migrate:
+            await anyio.to_thread.run_sync(upgrade, settings.database_url)
+        yield
+        await db.dispose()
+
+    app = FastAPI(
+        title="IMAS",
+        version=__version__,
+        description=DESCRIPTION,
+        docs_url="/api/docs/",
+        redoc_url="/api/redoc/",
+        openapi_url="/api/schema/",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.db = db
+    app.state.limiter = RateLimiter(settings)
+    install_error_handlers(app)
+    app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes)
+    for router in (health_router, auth_router, tokens_router, organizations_router, users_router):
+        app.include_router(router)
+    document_errors(app)
+    return app

@@ -1,0 +1,1 @@
+"""Authentication (opaque API tokens and JWT sessions) and scope-based authorization."""

@@ -1,0 +1,294 @@
+"""Who is calling: passwords, API tokens, JWT sessions, and the principal they resolve to."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Literal
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from imas.auth import jwt
+from imas.auth.models import ApiToken, AuthSession
+from imas.auth.passwords import verify_password
+from imas.auth.scopes import effective_scopes, validate_scopes
+from imas.db import acting_in, utcnow
+from imas.errors import (
+    InvalidCredentials,
+    NotAuthenticated,
+    NotFound,
+    PermissionDenied,
+    TokenExpired,
+)
+from imas.orgs.models import Membership, Organization, Role, User
+
+TOKEN_BYTES = 20  # 40 hex characters, the shape of the seed's example token
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The caller of a request: a user acting in one organization through one credential."""
+
+    user: User
+    organization: Organization
+    role: str
+    scopes: frozenset[str]
+    credential: Literal["token", "jwt"]
+    credential_id: uuid.UUID
+
+    @property
+    def rate_key(self) -> str:
+        return f"{self.credential}:{self.credential_id}"
+
+    def require(self, scope: str) -> None:
+        if scope not in self.scopes:
+            raise PermissionDenied(
+                f"This action needs the '{scope}' scope, which your credential does not have.",
+                details={"required_scope": scope},
+            )
+
+
+@dataclass(frozen=True)
+class IssuedSession:
+    session: AuthSession
+    access_token: str
+    refresh_token: str
+
+
+def hash_token(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+async def check_password(session: AsyncSession, login: str, password: str) -> User:
+    """The active user whose username or e-mail is `login`, if `password` is theirs."""
+    login = login.strip()
+    user = await session.scalar(
+        select(User).where(or_(User.username == login, func.lower(User.email) == login.lower()))
+    )
+    ok = await verify_password(user.password_hash if user else None, password)
+    if user is None or not ok or not user.is_active:
+        raise InvalidCredentials("The username or password is incorrect.")
+    return user
+
+
+async def membership_for(
+    session: AsyncSession, user: User, organization: str | None = None
+) -> tuple[Membership, Organization]:
+    """The membership the user acts through: the named org (slug or id) or their first one."""
+    stmt = (
+        select(Membership, Organization)
+        .join(Organization, Organization.id == Membership.organization_id)
+        .where(Membership.user_id == user.id)
+        .execution_options(all_orgs=True)
+        .order_by(Membership.created_at, Membership.id)
+    )
+    if organization:
+        match = [Organization.slug == organization]
+        with contextlib.suppress(ValueError):
+            match.append(Organization.id == uuid.UUID(organization))
+        stmt = stmt.where(or_(*match))
+    row = (await session.execute(stmt.limit(1))).first()
+    if row is None:
+        if organization:
+            raise PermissionDenied(
+                f"You are not a member of the organization '{organization}'.",
+                details={"organization": organization},
+            )
+        raise PermissionDenied("This user belongs to no organization; ask an admin to add you.")
+    return row[0], row[1]
+
+
+async def create_api_token(
+    session: AsyncSession,
+    user: User,
+    membership: Membership,
+    *,
+    name: str = "",
+    scopes: list[str] | None = None,
+    expires_at: datetime | None = None,
+) -> tuple[ApiToken, str]:
+    """A new token; the plain value is returned once and never stored."""
+    raw = secrets.token_hex(TOKEN_BYTES)
+    token = ApiToken(
+        organization_id=membership.organization_id,
+        user_id=user.id,
+        name=name,
+        token_hash=hash_token(raw),
+        prefix=raw[:8],
+        scopes=validate_scopes(scopes),
+        expires_at=expires_at,
+    )
+    with acting_in(session, membership.organization_id):
+        session.add(token)
+        await session.flush()
+    return token, raw
+
+
+async def revoke_api_token(session: AsyncSession, token_id: uuid.UUID) -> None:
+    token = await session.get(ApiToken, token_id)
+    if token is not None and token.revoked_at is None:
+        token.revoked_at = utcnow()
+        await session.flush()
+
+
+async def revoke_token_of(session: AsyncSession, principal: Principal, token_id: uuid.UUID) -> None:
+    """Revoke one of the caller's tokens; an admin may revoke any token of the organization."""
+    token = await session.get(ApiToken, token_id)
+    if token is None or (token.user_id != principal.user.id and principal.role != Role.ADMIN):
+        raise NotFound.of("token", token_id)
+    await revoke_api_token(session, token.id)
+
+
+async def principal_from_api_token(session: AsyncSession, raw: str) -> Principal:
+    row = (
+        await session.execute(
+            select(ApiToken, User, Membership, Organization)
+            .join(User, User.id == ApiToken.user_id)
+            .join(
+                Membership,
+                (Membership.user_id == ApiToken.user_id)
+                & (Membership.organization_id == ApiToken.organization_id),
+            )
+            .join(Organization, Organization.id == ApiToken.organization_id)
+            .where(ApiToken.token_hash == hash_token(raw))
+            .execution_options(all_orgs=True)
+        )
+    ).first()
+    if row is None:
+        raise NotAuthenticated(
+            "The API token is invalid.", error="Invalid token", code="invalid_token"
+        )
+    token, user, membership, org = row
+    if token.revoked_at is not None:
+        raise TokenExpired("This API token has been revoked; create a new one.")
+    if token.expires_at is not None and token.expires_at <= utcnow():
+        raise TokenExpired("This API token has expired; create a new one.")
+    if not user.is_active:
+        raise NotAuthenticated("This user account is disabled.", code="account_disabled")
+    return Principal(
+        user=user,
+        organization=org,
+        role=membership.role,
+        scopes=effective_scopes(membership.role, token.scopes),
+        credential="token",
+        credential_id=token.id,
+    )
+
+
+async def start_session(
+    session: AsyncSession,
+    user: User,
+    membership: Membership,
+    *,
+    secret: str,
+    access_ttl: int,
+    refresh_ttl: int,
+    scopes: list[str] | None = None,
+) -> IssuedSession:
+    now = utcnow()
+    auth = AuthSession(
+        organization_id=membership.organization_id,
+        user_id=user.id,
+        scopes=validate_scopes(scopes),
+        created_at=now,
+        expires_at=now + timedelta(seconds=refresh_ttl),
+    )
+    with acting_in(session, membership.organization_id):
+        session.add(auth)
+        await session.flush()
+    user.last_login_at = now
+    common = {
+        "user_id": user.id,
+        "session_id": auth.id,
+        "org_id": membership.organization_id,
+        "now": now,
+    }
+    return IssuedSession(
+        session=auth,
+        access_token=jwt.encode(secret, kind="access", ttl_seconds=access_ttl, **common),  # type: ignore[arg-type]
+        refresh_token=jwt.encode(secret, kind="refresh", ttl_seconds=refresh_ttl, **common),  # type: ignore[arg-type]
+    )
+
+
+async def _live_session(
+    session: AsyncSession, claims: dict[str, object]
+) -> tuple[AuthSession, User, Membership, Organization]:
+    try:
+        sid = uuid.UUID(str(claims["sid"]))
+    except ValueError as exc:
+        raise NotAuthenticated(
+            "The token is invalid.", error="Invalid token", code="invalid_token"
+        ) from exc
+    row = (
+        await session.execute(
+            select(AuthSession, User, Membership, Organization)
+            .join(User, User.id == AuthSession.user_id)
+            .join(
+                Membership,
+                (Membership.user_id == AuthSession.user_id)
+                & (Membership.organization_id == AuthSession.organization_id),
+            )
+            .join(Organization, Organization.id == AuthSession.organization_id)
+            .where(AuthSession.id == sid)
+            .execution_options(all_orgs=True)
+        )
+    ).first()
+    if row is None:
+        raise NotAuthenticated(
+            "This session no longer exists; log in again.",
+            code="invalid_token",
+            error="Invalid token",
+        )
+    auth, user, membership, org = row
+    if auth.revoked_at is not None:
+        raise TokenExpired("This session has been logged out; log in again.")
+    if auth.expires_at <= utcnow():
+        raise TokenExpired("This session has expired; log in again.")
+    if not user.is_active:
+        raise NotAuthenticated("This user account is disabled.", code="account_disabled")
+    return auth, user, membership, org
+
+
+async def principal_from_jwt(session: AsyncSession, raw: str, *, secret: str) -> Principal:
+    claims = jwt.decode(secret, raw, kind="access")
+    auth, user, membership, org = await _live_session(session, claims)
+    return Principal(
+        user=user,
+        organization=org,
+        role=membership.role,
+        scopes=effective_scopes(membership.role, auth.scopes),
+        credential="jwt",
+        credential_id=auth.id,
+    )
+
+
+async def refresh_access(
+    session: AsyncSession, refresh_token: str, *, secret: str, access_ttl: int
+) -> str:
+    claims = jwt.decode(secret, refresh_token, kind="refresh")
+    auth, user, membership, _ = await _live_session(session, claims)
+    now = utcnow()
+    with acting_in(session, auth.organization_id):
+        auth.last_refreshed_at = now
+        await session.flush()
+    return jwt.encode(
+        secret,
+        kind="access",
+        user_id=user.id,
+        session_id=auth.id,
+        org_id=membership.organization_id,
+        ttl_seconds=access_ttl,
+        now=now,
+    )
+
+
+async def end_session(session: AsyncSession, session_id: uuid.UUID) -> None:
+    auth = await session.get(AuthSession, session_id)
+    if auth is not None and auth.revoked_at is None:
+        auth.revoked_at = utcnow()
+        await session.flush()

@@ -1,0 +1,79 @@
+"""Settings from `IMAS_*` environment variables (and an optional `.env`).
+
+No secret has a built-in default: a missing `IMAS_SECRET_KEY` is generated once and kept in
+`<var_dir>/secret_key` (mode 0600), so restarts keep sessions valid and every install differs.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def secret_file(path: Path, nbytes: int = 48) -> str:
+    """Read the secret kept at `path`, creating it (0600, `nbytes` of randomness) on first use."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        value = secrets.token_urlsafe(nbytes)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(value)
+    return path.read_text().strip()
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="IMAS_", env_file=".env", extra="ignore")
+
+    var_dir: Path = Path("var")
+    database_url: str = ""
+    redis_url: str | None = None
+    secret_key: str = ""
+
+    auto_migrate: bool = True
+    log_level: str = "INFO"
+    log_format: Literal["console", "json"] = "console"
+
+    access_token_ttl_seconds: int = Field(default=3600, ge=60)
+    refresh_token_ttl_seconds: int = Field(default=30 * 24 * 3600, ge=300)
+
+    rate_limit_enabled: bool = True
+    rate_limit_auth: str = "5/minute"
+    rate_limit_api: str = "1000/hour"
+    rate_limit_webhooks: str = "100/minute"
+    rate_limit_anonymous: str = "100/hour"
+
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+    db_pool_size: int = Field(default=10, ge=1)
+    db_echo: bool = False
+
+    @field_validator(
+        "rate_limit_auth", "rate_limit_api", "rate_limit_webhooks", "rate_limit_anonymous"
+    )
+    @classmethod
+    def _valid_rate(cls, value: str) -> str:
+        from limits import parse
+
+        parse(value)  # raises ValueError with a clear message
+        return value
+
+    def model_post_init(self, __context: object) -> None:
+        if not self.database_url:
+            self.var_dir.mkdir(parents=True, exist_ok=True)
+            self.database_url = f"sqlite+aiosqlite:///{(self.var_dir / 'imas.db').as_posix()}"
+        if not self.secret_key:
+            self.secret_key = secret_file(self.var_dir / "secret_key")
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

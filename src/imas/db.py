@@ -1,0 +1,222 @@
+"""Engine, sessions, the declarative base and the tenancy guard.
+
+Two kinds of session: `read` (plain deferred transaction) and `write`. On SQLite a write session
+starts with `BEGIN IMMEDIATE`, because a deferred transaction that reads before it writes fails at
+once with "database is locked" instead of waiting `busy_timeout`.
+
+Tenancy: a session whose `info["organization_id"]` is set (the API sets it once the caller is
+known) adds `organization_id = :org` to every ORM select/update/delete of an `OrgOwned` model and
+refuses to flush an `OrgOwned` row of another organization. Forgetting the filter in a query is
+therefore not possible; `execution_options(all_orgs=True)` is the explicit way out.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, DateTime, ForeignKey, MetaData, TypeDecorator, Uuid, event
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.engine import Dialect
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+from sqlalchemy.orm import (
+    DeclarativeBase,
+    Mapped,
+    ORMExecuteState,
+    Session,
+    UOWTransaction,
+    declared_attr,
+    mapped_column,
+    with_loader_criteria,
+)
+
+from imas.config import Settings
+
+SQLITE_BUSY_TIMEOUT_MS = 15_000
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC on the way in and out, on every backend (SQLite stores naive UTC)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given; IMAS stores timezone-aware UTC only")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+JSONType = JSON().with_variant(JSONB(), "postgresql")
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {
+        datetime: UTCDateTime(),
+        uuid.UUID: Uuid(),
+        dict[str, Any]: JSONType,
+        list[str]: JSONType,
+    }
+
+
+class UUIDPk:
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+
+
+class Timestamps:
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class OrgOwned:
+    """Mixin for every domain table: the row belongs to exactly one organization."""
+
+    @declared_attr
+    def organization_id(cls) -> Mapped[uuid.UUID]:
+        return mapped_column(
+            Uuid(), ForeignKey("organizations.id", ondelete="CASCADE"), index=True, nullable=False
+        )
+
+
+class TenantMismatch(RuntimeError):
+    """A row of one organization was about to be written from another organization's session."""
+
+
+class TenantSession(Session):
+    @property
+    def organization_id(self) -> uuid.UUID | None:
+        return self.info.get("organization_id")
+
+
+@event.listens_for(TenantSession, "do_orm_execute")
+def _scope_queries_to_org(state: ORMExecuteState) -> None:
+    org_id = state.session.info.get("organization_id")
+    if org_id is None or state.execution_options.get("all_orgs"):
+        return
+    if state.is_select or state.is_update or state.is_delete:
+        state.statement = state.statement.options(
+            with_loader_criteria(
+                OrgOwned,
+                lambda cls: cls.organization_id == org_id,
+                include_aliases=True,
+            )
+        )
+
+
+@event.listens_for(TenantSession, "before_flush")
+def _stamp_org_on_new_rows(session: Session, flush_context: UOWTransaction, instances: Any) -> None:
+    org_id = session.info.get("organization_id")
+    if org_id is None:
+        return
+    for obj in [*session.new, *session.dirty]:
+        if not isinstance(obj, OrgOwned):
+            continue
+        current = getattr(obj, "organization_id", None)
+        if current is None:
+            obj.organization_id = org_id  # type: ignore[misc]
+        elif current != org_id:
+            raise TenantMismatch(f"{type(obj).__name__} belongs to another organization")
+
+
+def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
+    # Take transaction control from the driver so that BEGIN is ours (see the module docstring).
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def _sqlite_begin(conn: Any) -> None:
+    immediate = conn.get_execution_options().get("sqlite_immediate", False)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+class Database:
+    """The process's engine and its two session factories."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.url = settings.database_url
+        kwargs: dict[str, Any] = {"echo": settings.db_echo, "pool_pre_ping": True}
+        if not settings.is_sqlite:
+            kwargs.update(pool_size=settings.db_pool_size, max_overflow=settings.db_pool_size)
+        self.engine: AsyncEngine = create_async_engine(self.url, **kwargs)
+        write_bind = self.engine
+        if self.engine.dialect.name == "sqlite":
+            event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
+            event.listen(self.engine.sync_engine, "begin", _sqlite_begin)
+            write_bind = self.engine.execution_options(sqlite_immediate=True)
+        common: dict[str, Any] = {"expire_on_commit": False, "sync_session_class": TenantSession}
+        self.read_sessions = async_sessionmaker(self.engine, **common)
+        self.write_sessions = async_sessionmaker(write_bind, **common)
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    @asynccontextmanager
+    async def transaction(self, *, write: bool = True) -> AsyncIterator[AsyncSession]:
+        """A session committed at the end of the block, rolled back on error (CLI, jobs)."""
+        factory = self.write_sessions if write else self.read_sessions
+        async with factory() as session:
+            try:
+                yield session
+                await session.commit()
+            except BaseException:
+                await session.rollback()
+                raise
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+
+
+@contextmanager
+def acting_in(session: AsyncSession, org_id: uuid.UUID) -> Iterator[None]:
+    """Bind `session` to another organization for a block (creating an org, logging in)."""
+    previous = session.info.get("organization_id")
+    session.info["organization_id"] = org_id
+    try:
+        yield
+    finally:
+        if previous is None:
+            session.info.pop("organization_id", None)
+        else:
+            session.info["organization_id"] = previous
+
+
+def org_of(session: AsyncSession) -> uuid.UUID:
+    org_id = session.info.get("organization_id")
+    if org_id is None:
+        raise RuntimeError("this session is not bound to an organization")
+    return org_id  # type: ignore[no-any-return]

@@ -1,0 +1,17 @@
+"""IMAS's own Prometheus metrics, exposed at `/metrics`."""
+
+from __future__ import annotations
+
+from prometheus_client import Counter, Gauge, Histogram
+
+HTTP_REQUESTS = Counter(
+    "imas_http_requests_total", "HTTP requests answered", ["method", "route", "status"]
+)
+HTTP_LATENCY = Histogram(
+    "imas_http_request_duration_seconds",
+    "Time to answer an HTTP request",
+    ["method", "route"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
+)
+HTTP_IN_PROGRESS = Gauge("imas_http_requests_in_progress", "HTTP requests being answered")
+RATE_LIMITED = Counter("imas_rate_limited_total", "Requests refused with 429", ["bucket"])

@@ -1,0 +1,1 @@
+"""Tenancy: organizations, users and their memberships (with a role)."""
