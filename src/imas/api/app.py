@@ -31,10 +31,11 @@ DESCRIPTION = (
 )
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
+    """The IMAS app; tests pass their own settings and a shared `database`."""
     settings = settings or get_settings()
     configure_logging(settings)
-    db = Database(settings)
+    db = database or Database(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
