@@ -142,7 +142,7 @@ def _stamp_org_on_new_rows(session: Session, flush_context: UOWTransaction, inst
             continue
         current = getattr(obj, "organization_id", None)
         if current is None:
-            obj.organization_id = org_id  # type: ignore[misc]
+            obj.organization_id = org_id
         elif current != org_id:
             raise TenantMismatch(f"{type(obj).__name__} belongs to another organization")
 

@@ -12,7 +12,7 @@ from imas import __version__
 from imas.api.errors import install_error_handlers
 from imas.api.health import router as health_router
 from imas.api.middleware import RequestContextMiddleware
-from imas.api.openapi import document_errors
+from imas.api.openapi import ERROR_RESPONSES, drop_default_422
 from imas.api.ratelimit import RateLimiter
 from imas.auth.routes import router as auth_router
 from imas.auth.routes import tokens_router
@@ -59,6 +59,6 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     install_error_handlers(app)
     app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes)
     for router in (health_router, auth_router, tokens_router, organizations_router, users_router):
-        app.include_router(router)
-    document_errors(app)
+        app.include_router(router, responses=ERROR_RESPONSES)
+    drop_default_422(app)
     return app

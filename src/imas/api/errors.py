@@ -64,7 +64,10 @@ def error_response(
         request_id=request_id_of(request),
         retry_after=retry_after,
     )
-    return JSONResponse(body.model_dump(exclude_none=True), status_code=status, headers=headers)
+    # The 500 handler runs outside the middleware that stamps every answer, so stamp it here too.
+    out = {"X-Request-ID": body.request_id} if body.request_id else {}
+    out.update(headers or {})
+    return JSONResponse(body.model_dump(exclude_none=True), status_code=status, headers=out)
 
 
 async def _imas_error(request: Request, exc: Exception) -> JSONResponse:

@@ -1,7 +1,7 @@
 """The OpenAPI schema documents what IMAS really answers.
 
-Every operation lists the error shape for the codes any request can meet, and FastAPI's default
-422 (which IMAS never sends: validation errors are 400) is taken out.
+Every router is included with `ERROR_RESPONSES` (the error shape for the codes any request can
+meet), and FastAPI's default 422 (IMAS never sends it: validation errors are 400) is taken out.
 """
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
-from fastapi.routing import APIRoute
 
 from imas.api.errors import ErrorResponse
 
@@ -26,14 +25,13 @@ _COMMON_ERRORS = {
 }
 
 
-def document_errors(app: FastAPI) -> None:
-    for route in app.routes:
-        if isinstance(route, APIRoute):
-            for code, description in _COMMON_ERRORS.items():
-                route.responses.setdefault(
-                    code, {"model": ErrorResponse, "description": description}
-                )
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    code: {"model": ErrorResponse, "description": description}
+    for code, description in _COMMON_ERRORS.items()
+}
 
+
+def drop_default_422(app: FastAPI) -> None:
     def openapi() -> dict[str, Any]:
         if app.openapi_schema:
             return app.openapi_schema

@@ -15,9 +15,8 @@ from typing import Literal
 
 import structlog
 from limits import RateLimitItem, parse
-from limits.aio.storage import MemoryStorage, Storage
+from limits.aio.storage import MemoryStorage, RedisStorage, Storage
 from limits.aio.strategies import FixedWindowRateLimiter
-from limits.storage import storage_from_string
 from starlette.requests import Request
 
 from imas.config import Settings
@@ -44,7 +43,7 @@ class RateLimiter:
             uri = settings.redis_url
             if not uri.startswith("async+"):
                 uri = "async+" + uri
-            storage = storage_from_string(uri)
+            storage = RedisStorage(uri)
         else:
             storage = MemoryStorage()
         self.storage = storage

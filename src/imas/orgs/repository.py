@@ -42,10 +42,10 @@ async def roles_of(session: AsyncSession, user_id: uuid.UUID) -> dict[uuid.UUID,
         .where(Membership.user_id == user_id)
         .execution_options(all_orgs=True)
     )
-    return dict(rows.tuples().all())
+    return {row[0]: row[1] for row in rows}
 
 
-def members() -> Select[Any]:
+def members() -> Select[Membership]:
     """Memberships of the session's organization, each with its user loaded."""
     return select(Membership).join(Membership.user).options(contains_eager(Membership.user))
 
@@ -55,8 +55,12 @@ async def member(session: AsyncSession, user_id: uuid.UUID) -> Membership | None
 
 
 async def count_admins(session: AsyncSession) -> int:
+    """Admins of the session's organization who can still log in (active users)."""
     count = await session.scalar(
-        select(func.count()).select_from(Membership).where(Membership.role == "admin")
+        select(func.count())
+        .select_from(Membership)
+        .join(User, User.id == Membership.user_id)
+        .where(Membership.role == "admin", User.is_active.is_(True))
     )
     return int(count or 0)
 

@@ -1,0 +1,35 @@
+"""Models and migrations must agree: a model change without its migration fails here."""
+
+from __future__ import annotations
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import text
+
+from imas.db import Database
+from imas.migrations.runner import upgrade
+from imas.models import metadata
+
+
+async def test_migrated_schema_matches_the_models(db: Database):
+    def diff(sync_conn):
+        context = MigrationContext.configure(sync_conn, opts={"compare_type": True})
+        return compare_metadata(context, metadata)
+
+    async with db.engine.connect() as conn:
+        differences = await conn.run_sync(diff)
+    assert differences == []
+
+
+async def test_upgrade_is_idempotent_and_at_head(db: Database, database_url: str):
+    import anyio.to_thread
+
+    await anyio.to_thread.run_sync(upgrade, database_url)
+    async with db.engine.connect() as conn:
+        version = (await conn.execute(text("SELECT version_num FROM alembic_version"))).scalar()
+    from alembic.script import ScriptDirectory
+
+    from imas.migrations.runner import alembic_config
+
+    head = ScriptDirectory.from_config(alembic_config(database_url)).get_current_head()
+    assert version == head
