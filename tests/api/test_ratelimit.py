@@ -72,6 +72,18 @@ class TestApiLimit:
             assert (await http.get("/api/v1/users/me/", headers=admin.headers)).status_code == 429
             assert (await http.get("/api/v1/users/me/", headers=other.headers)).status_code == 200
 
+    async def test_failed_credentials_are_throttled_per_client(self, make_settings, db, admin):
+        app = create_app(make_settings(rate_limit_anonymous="3/hour"), db)
+        bad = {"Authorization": "Token " + "0" * 40}
+        async with client_for(app) as http:
+            for remaining in (2, 1, 0):
+                response = await http.get("/api/v1/users/me/", headers=bad)
+                assert_error(response, 401, "invalid_token")
+                assert_rate_headers(response, 3, remaining)
+            assert_error(await http.get("/api/v1/users/me/", headers=bad), 429, "rate_limited")
+            # a valid credential is counted in its own bucket, not the client's
+            assert (await http.get("/api/v1/users/me/", headers=admin.headers)).status_code == 200
+
     async def test_disabled_limits_send_no_headers(self, make_settings, db, admin):
         app = create_app(make_settings(rate_limit_enabled=False, rate_limit_api="1/hour"), db)
         async with client_for(app) as http:

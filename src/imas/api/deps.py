@@ -81,7 +81,19 @@ async def authenticate(
     A Bearer value without dots is taken as an API token too, so clients written for
     `Bearer`-only APIs work with IMAS tokens unchanged.
     """
-    header = request.headers.get("authorization", "")
+    try:
+        principal = await _resolve(request.headers.get("authorization", ""), session, settings)
+    except NotAuthenticated:
+        # Failed attempts count against the client's address, so guessing tokens is throttled.
+        await limiter.check(request, "anonymous", client_address(request))
+        raise
+    session.info["organization_id"] = principal.organization.id
+    request.state.principal = principal
+    await limiter.check(request, "api", principal.rate_key)
+    return principal
+
+
+async def _resolve(header: str, session: AsyncSession, settings: Settings) -> Principal:
     scheme, _, credential = header.partition(" ")
     credential = credential.strip()
     if not header:
@@ -97,13 +109,8 @@ async def authenticate(
             code="invalid_token",
         )
     if scheme.lower() == "bearer" and "." in credential:
-        principal = await principal_from_jwt(session, credential, secret=settings.secret_key)
-    else:
-        principal = await principal_from_api_token(session, credential)
-    session.info["organization_id"] = principal.organization.id
-    request.state.principal = principal
-    await limiter.check(request, "api", principal.rate_key)
-    return principal
+        return await principal_from_jwt(session, credential, secret=settings.secret_key)
+    return await principal_from_api_token(session, credential)
 
 
 CurrentPrincipal = Annotated[Principal, Depends(authenticate)]
