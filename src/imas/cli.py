@@ -14,6 +14,7 @@ from rich.table import Table
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+import imas.models  # noqa: F401  (every table, and the audit hook)
 from imas import __version__
 from imas.auth.service import create_api_token, membership_for
 from imas.config import Settings, get_settings

@@ -1,9 +1,31 @@
 """Every table of IMAS, imported in one place for Alembic and the model/migration check."""
 
+from imas.audit import recorder  # noqa: F401  (registers the audit hook on every session)
+from imas.audit.models import AuditEvent
 from imas.auth.models import ApiToken, AuthSession
+from imas.catalog.models import ImpactScope, Runbook, RunbookStep, Service, Tag, Team
 from imas.db import Base
+from imas.incidents.models import Comment, Incident, SlaPolicy, TimelineEntry
 from imas.orgs.models import Membership, Organization, User
 
 metadata = Base.metadata
 
-__all__ = ["ApiToken", "AuthSession", "Membership", "Organization", "User", "metadata"]
+__all__ = [
+    "ApiToken",
+    "AuditEvent",
+    "AuthSession",
+    "Comment",
+    "ImpactScope",
+    "Incident",
+    "Membership",
+    "Organization",
+    "Runbook",
+    "RunbookStep",
+    "Service",
+    "SlaPolicy",
+    "Tag",
+    "Team",
+    "TimelineEntry",
+    "User",
+    "metadata",
+]

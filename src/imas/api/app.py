@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 import anyio.to_thread
 from fastapi import FastAPI
 
+import imas.models  # noqa: F401  (every table, and the audit hook)
 from imas import __version__
 from imas.api.errors import install_error_handlers
 from imas.api.health import router as health_router

@@ -87,7 +87,12 @@ async def authenticate(
         # Failed attempts count against the client's address, so guessing tokens is throttled.
         await limiter.check(request, "anonymous", client_address(request))
         raise
-    session.info["organization_id"] = principal.organization.id
+    session.info.update(
+        organization_id=principal.organization.id,
+        actor_id=principal.user.id,
+        actor_name=principal.user.username,
+        request_id=getattr(request.state, "request_id", None),
+    )
     request.state.principal = principal
     await limiter.check(request, "api", principal.rate_key)
     return principal

@@ -13,6 +13,7 @@ class ApiToken(UUIDPk, OrgOwned, Base):
     """An opaque `Authorization: Token ...` credential. Only its SHA-256 is stored."""
 
     __tablename__ = "api_tokens"
+    __audit__ = "api_token"
 
     user_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("users.id", ondelete="CASCADE"), index=True
@@ -33,6 +34,7 @@ class AuthSession(UUIDPk, OrgOwned, Base):
     """
 
     __tablename__ = "auth_sessions"
+    __audit__ = "auth_session"
 
     user_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("users.id", ondelete="CASCADE"), index=True

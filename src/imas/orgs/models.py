@@ -19,6 +19,7 @@ class Role(StrEnum):
 
 class Organization(UUIDPk, Timestamps, Base):
     __tablename__ = "organizations"
+    __audit__ = "organization"
 
     name: Mapped[str] = mapped_column(String(200))
     slug: Mapped[str] = mapped_column(String(80), unique=True)
@@ -27,6 +28,7 @@ class Organization(UUIDPk, Timestamps, Base):
 
 class User(UUIDPk, Timestamps, Base):
     __tablename__ = "users"
+    __audit__ = "user"
 
     username: Mapped[str] = mapped_column(String(150), unique=True)
     email: Mapped[str | None] = mapped_column(String(254), unique=True)
@@ -41,6 +43,7 @@ class Membership(UUIDPk, OrgOwned, Base):
     """A user's role in one organization (a user may belong to several)."""
 
     __tablename__ = "memberships"
+    __audit__ = "membership"
     __table_args__ = (UniqueConstraint("organization_id", "user_id"),)
 
     user_id: Mapped[uuid.UUID] = mapped_column(

@@ -1,0 +1,1 @@
+"""The service catalog: teams, services, impact scopes, tags and runbooks."""

@@ -1,0 +1,1 @@
+"""Incidents: lifecycle, KPIs, SLA, comments, tags and the timeline."""

@@ -1,0 +1,171 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, UniqueConstraint, Uuid, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from imas.catalog.models import ImpactScope, Service, Tag, Team
+from imas.db import Base, OrgOwned, UUIDPk, utcnow
+from imas.orgs.models import User
+
+
+class Severity(StrEnum):
+    SEV1_CRITICAL = "SEV1_CRITICAL"
+    SEV2_HIGH = "SEV2_HIGH"
+    SEV3_MEDIUM = "SEV3_MEDIUM"
+    SEV4_LOW = "SEV4_LOW"
+
+
+class Status(StrEnum):
+    TRIGGERED = "TRIGGERED"
+    ACKNOWLEDGED = "ACKNOWLEDGED"
+    MITIGATED = "MITIGATED"
+    RESOLVED = "RESOLVED"
+
+
+class TimelineType(StrEnum):
+    STATUS_CHANGE = "STATUS_CHANGE"
+    SEVERITY_CHANGE = "SEVERITY_CHANGE"
+    ASSIGNMENT = "ASSIGNMENT"
+    FIELD_CHANGE = "FIELD_CHANGE"
+    COMMENT = "COMMENT"
+    TAG_ADDED = "TAG_ADDED"
+    TAG_REMOVED = "TAG_REMOVED"
+    ALERT_ATTACHED = "ALERT_ATTACHED"
+
+
+incident_tags = Table(
+    "incident_tags",
+    Base.metadata,
+    Column("incident_id", Uuid(), ForeignKey("incidents.id", ondelete="CASCADE"), primary_key=True),
+    Column("tag_id", Uuid(), ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True),
+)
+
+incident_impact_scopes = Table(
+    "incident_impact_scopes",
+    Base.metadata,
+    Column("incident_id", Uuid(), ForeignKey("incidents.id", ondelete="CASCADE"), primary_key=True),
+    Column(
+        "impact_scope_id",
+        Uuid(),
+        ForeignKey("impact_scopes.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+)
+
+
+class Incident(UUIDPk, OrgOwned, Base):
+    __tablename__ = "incidents"
+    __audit__ = "incident"
+    __table_args__ = (
+        # At most one open incident per service and title: a duplicate check races can't beat.
+        Index(
+            "uq_incidents_open_title",
+            "organization_id",
+            "service_id",
+            "title",
+            unique=True,
+            postgresql_where=text("status <> 'RESOLVED'"),
+            sqlite_where=text("status <> 'RESOLVED'"),
+        ),
+        Index("ix_incidents_org_created", "organization_id", "created_at"),
+        Index("ix_incidents_org_status_created", "organization_id", "status", "created_at"),
+    )
+
+    short_id: Mapped[str] = mapped_column(String(16), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    severity: Mapped[str] = mapped_column(String(20), default=Severity.SEV3_MEDIUM)
+    status: Mapped[str] = mapped_column(String(20), default=Status.TRIGGERED)
+    service_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("services.id", ondelete="RESTRICT"))
+    lead_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    assigned_team_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("teams.id", ondelete="SET NULL")
+    )
+    assigned_user_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+    affected_systems: Mapped[list[str]] = mapped_column(default=list)
+    source_query: Mapped[str | None] = mapped_column(Text)
+    war_room_link: Mapped[str | None] = mapped_column(String(500))
+    lid_link: Mapped[str | None] = mapped_column(String(500))
+    itsm_ticket_id: Mapped[str | None] = mapped_column(String(100))
+    resolution_note: Mapped[str | None] = mapped_column(Text)
+    root_cause: Mapped[str | None] = mapped_column(Text)
+
+    detected_at: Mapped[datetime]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    acknowledged_at: Mapped[datetime | None]
+    acknowledged_by_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+    mitigated_at: Mapped[datetime | None]
+    resolved_at: Mapped[datetime | None]
+    resolved_by_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+
+    service: Mapped[Service] = relationship(lazy="raise")
+    lead: Mapped[User | None] = relationship(foreign_keys=[lead_id], lazy="raise")
+    assigned_team: Mapped[Team | None] = relationship(lazy="raise")
+    assigned_user: Mapped[User | None] = relationship(foreign_keys=[assigned_user_id], lazy="raise")
+    acknowledged_by: Mapped[User | None] = relationship(
+        foreign_keys=[acknowledged_by_id], lazy="raise"
+    )
+    resolved_by: Mapped[User | None] = relationship(foreign_keys=[resolved_by_id], lazy="raise")
+    tags: Mapped[list[Tag]] = relationship(secondary=incident_tags, lazy="raise")
+    impacted_scopes: Mapped[list[ImpactScope]] = relationship(
+        secondary=incident_impact_scopes, lazy="raise"
+    )
+    timeline: Mapped[list[TimelineEntry]] = relationship(
+        lazy="raise",
+        order_by="TimelineEntry.timestamp",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+    )
+
+
+class TimelineEntry(UUIDPk, OrgOwned, Base):
+    __tablename__ = "incident_timeline"
+    __table_args__ = (Index("ix_incident_timeline_incident_ts", "incident_id", "timestamp"),)
+
+    incident_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"))
+    type: Mapped[str] = mapped_column(String(30))
+    message: Mapped[str] = mapped_column(Text)
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    actor_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    timestamp: Mapped[datetime] = mapped_column(default=utcnow)
+
+    actor: Mapped[User | None] = relationship(lazy="raise")
+
+
+class Comment(UUIDPk, OrgOwned, Base):
+    __tablename__ = "incident_comments"
+    __audit__ = "comment"
+    __table_args__ = (Index("ix_incident_comments_incident_created", "incident_id", "created_at"),)
+
+    incident_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"))
+    author_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    content: Mapped[str] = mapped_column(Text)
+    comment_type: Mapped[str] = mapped_column(String(20), default="update")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    author: Mapped[User | None] = relationship(lazy="raise")
+
+
+class SlaPolicy(UUIDPk, OrgOwned, Base):
+    """Targets per severity: acknowledge within `ack_seconds`, resolve within `resolve_seconds`."""
+
+    __tablename__ = "sla_policies"
+    __audit__ = "sla_policy"
+    __table_args__ = (UniqueConstraint("organization_id", "severity"),)
+
+    severity: Mapped[str] = mapped_column(String(20))
+    ack_seconds: Mapped[int]
+    resolve_seconds: Mapped[int]
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
