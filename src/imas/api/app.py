@@ -17,6 +17,7 @@ from imas.api.openapi import ERROR_RESPONSES, drop_default_422
 from imas.api.ratelimit import RateLimiter
 from imas.auth.routes import router as auth_router
 from imas.auth.routes import tokens_router
+from imas.catalog.routes import routers as catalog_routers
 from imas.config import Settings, get_settings
 from imas.db import Database
 from imas.logging import configure_logging
@@ -59,7 +60,15 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.limiter = RateLimiter(settings)
     install_error_handlers(app)
     app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes)
-    for router in (health_router, auth_router, tokens_router, organizations_router, users_router):
+    routers = [
+        health_router,
+        auth_router,
+        tokens_router,
+        organizations_router,
+        users_router,
+        *catalog_routers,
+    ]
+    for router in routers:
         app.include_router(router, responses=ERROR_RESPONSES)
     drop_default_422(app)
     return app
