@@ -19,6 +19,7 @@ from imas.auth.routes import router as auth_router
 from imas.auth.routes import tokens_router
 from imas.catalog.routes import routers as catalog_routers
 from imas.config import Settings, get_settings
+from imas.incidents.routes import routers as incident_routers
 from imas.db import Database
 from imas.logging import configure_logging
 from imas.migrations.runner import upgrade
@@ -67,6 +68,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         organizations_router,
         users_router,
         *catalog_routers,
+        *incident_routers,
     ]
     for router in routers:
         app.include_router(router, responses=ERROR_RESPONSES)

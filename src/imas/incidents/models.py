@@ -118,9 +118,12 @@ class Incident(UUIDPk, OrgOwned, Base):
         foreign_keys=[acknowledged_by_id], lazy="raise"
     )
     resolved_by: Mapped[User | None] = relationship(foreign_keys=[resolved_by_id], lazy="raise")
-    tags: Mapped[list[Tag]] = relationship(secondary=incident_tags, lazy="raise")
+    # passive_deletes: deleting an incident leaves its link rows to ON DELETE CASCADE.
+    tags: Mapped[list[Tag]] = relationship(
+        secondary=incident_tags, lazy="raise", passive_deletes=True
+    )
     impacted_scopes: Mapped[list[ImpactScope]] = relationship(
-        secondary=incident_impact_scopes, lazy="raise"
+        secondary=incident_impact_scopes, lazy="raise", passive_deletes=True
     )
     timeline: Mapped[list[TimelineEntry]] = relationship(
         lazy="raise",
