@@ -45,7 +45,7 @@ async def create_token(request: Request, session: SessionDep) -> TokenCreated:
     membership, org = await service.membership_for(session, user, data.organization)
     expires_at = utcnow() + timedelta(days=data.expires_in_days) if data.expires_in_days else None
     token, raw = await service.create_api_token(
-        session, user, membership, name=data.name, scopes=data.scopes, expires_at=expires_at
+        session, user, membership, name=data.name, scopes=data.scope_list(), expires_at=expires_at
     )
     return TokenCreated(
         token=raw,

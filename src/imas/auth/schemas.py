@@ -19,6 +19,10 @@ class _Credentials(BaseModel):
     organization: str | None = Field(
         default=None, max_length=80, description="Organization slug or id"
     )
+    scopes: list[str] | None = Field(default=None, description=_SCOPES_DOC)
+    scope: str | None = Field(
+        default=None, description="Space-separated scopes (the OAuth2 form field), added to scopes"
+    )
 
     @model_validator(mode="after")
     def _has_login(self) -> _Credentials:
@@ -30,10 +34,16 @@ class _Credentials(BaseModel):
     def login(self) -> str:
         return self.username or self.email or ""
 
+    def scope_list(self) -> list[str] | None:
+        """The limit asked for under either name; None (the whole role) when none is asked."""
+        extra = self.scope.split() if self.scope else []
+        if self.scopes is None and not extra:
+            return None
+        return [*(self.scopes or []), *extra]
+
 
 class TokenRequest(_Credentials):
     name: str = Field(default="", max_length=100, description="A label to recognise the token by")
-    scopes: list[str] | None = Field(default=None, description=_SCOPES_DOC)
     expires_in_days: int | None = Field(default=None, ge=1, le=3650)
 
 
@@ -63,12 +73,7 @@ class MessageResponse(BaseModel):
 
 
 class LoginRequest(_Credentials):
-    scope: str | None = Field(
-        default=None, description="Space-separated scopes (OAuth2 form field)"
-    )
-
-    def scope_list(self) -> list[str] | None:
-        return self.scope.split() if self.scope else None
+    """Credentials for a JWT session; the same fields as a token request."""
 
 
 class TokenPair(BaseModel):

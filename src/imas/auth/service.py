@@ -10,13 +10,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from imas.auth import jwt
 from imas.auth.models import ApiToken, AuthSession
 from imas.auth.passwords import verify_password
-from imas.auth.scopes import effective_scopes, validate_scopes
+from imas.auth.scopes import ADMIN, effective_scopes, validate_scopes
 from imas.db import acting_in, utcnow
 from imas.errors import (
     InvalidCredentials,
@@ -25,7 +25,7 @@ from imas.errors import (
     PermissionDenied,
     TokenExpired,
 )
-from imas.orgs.models import Membership, Organization, Role, User
+from imas.orgs.models import Membership, Organization, User
 
 TOKEN_BYTES = 20  # 40 hex characters, the shape of the seed's example token
 
@@ -65,15 +65,27 @@ def hash_token(raw: str) -> str:
 
 
 async def check_password(session: AsyncSession, login: str, password: str) -> User:
-    """The active user whose username or e-mail is `login`, if `password` is theirs."""
+    """The active user whose username or e-mail is `login`, if `password` is theirs.
+
+    `login` may name two users (one's username is the other's e-mail): the password decides,
+    the username match being tried first.
+    """
     login = login.strip()
-    user = await session.scalar(
-        select(User).where(or_(User.username == login, func.lower(User.email) == login.lower()))
-    )
-    ok = await verify_password(user.password_hash if user else None, password)
-    if user is None or not ok or not user.is_active:
-        raise InvalidCredentials("The username or password is incorrect.")
-    return user
+    candidates = (
+        await session.scalars(
+            select(User)
+            .where(or_(User.username == login, func.lower(User.email) == login.lower()))
+            .order_by(case((User.username == login, 0), else_=1))
+        )
+    ).all()
+    if not candidates:
+        await verify_password(None, password)  # as slow as a wrong password
+    for user in candidates:
+        if await verify_password(user.password_hash, password):
+            if user.is_active:
+                return user
+            break
+    raise InvalidCredentials("The username or password is incorrect.")
 
 
 async def membership_for(
@@ -137,9 +149,10 @@ async def revoke_api_token(session: AsyncSession, token_id: uuid.UUID) -> None:
 
 
 async def revoke_token_of(session: AsyncSession, principal: Principal, token_id: uuid.UUID) -> None:
-    """Revoke one of the caller's tokens; an admin may revoke any token of the organization."""
+    """Revoke one of the caller's tokens; an admin (the `admin` scope, not just the role) may
+    revoke any token of the organization."""
     token = await session.get(ApiToken, token_id)
-    if token is None or (token.user_id != principal.user.id and principal.role != Role.ADMIN):
+    if token is None or (token.user_id != principal.user.id and ADMIN not in principal.scopes):
         raise NotFound.of("token", token_id)
     await revoke_api_token(session, token.id)
 
