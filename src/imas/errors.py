@@ -48,7 +48,10 @@ class ValidationFailed(IMASError):
         """From pydantic's error list: `details` per field, `message` naming each field once."""
         details: dict[str, list[str]] = {}
         for err in errors:
-            loc = [str(p) for p in err.get("loc", ())]
+            raw = list(err.get("loc", ()))
+            if raw and raw[0] == "query":  # a repeated parameter: name it, not its position
+                raw = [p for p in raw if not isinstance(p, int)]
+            loc = [str(p) for p in raw]
             if len(loc) > 1 and loc[0] in _LOCATIONS:
                 loc = loc[1:]
             details.setdefault(".".join(loc) or "body", []).append(str(err["msg"]))

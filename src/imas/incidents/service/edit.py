@@ -34,6 +34,30 @@ async def update_incident(
     """Apply the fields given (null clears an optional one); each change joins the timeline."""
     given = data.model_fields_set
     incident = await _locked_with_links(session, incident_id)
+    if data.title and data.title != incident.title:
+        clash = await repository.open_duplicate(session, incident.service_id, data.title)
+        if clash is not None:
+            raise already_exists(clash)
+    # Nothing reaches the database before the savepoint below, so a conflict undoes all of it.
+    with session.no_autoflush:
+        await _apply(session, incident, actor, data, given)
+    service_id, title = incident.service_id, incident.title  # the rollback below expires them
+    try:
+        async with session.begin_nested():
+            await session.flush()
+    except IntegrityError:
+        existing = await repository.open_duplicate(session, service_id, title)
+        if existing is None:
+            raise
+        raise already_exists(existing) from None
+    if "status" in given and data.status and data.status != incident.status:
+        incident = await transition(session, incident.id, actor, data.status)
+    return incident
+
+
+async def _apply(
+    session: AsyncSession, incident: Incident, actor: User, data: IncidentUpdate, given: set[str]
+) -> None:
     changed: dict[str, Any] = {}
 
     for name in _PLAIN_FIELDS + _LINK_FIELDS:
@@ -73,17 +97,6 @@ async def update_incident(
         incident.impacted_scopes = await lookups.impact_scope_refs(session, data.impacted_scopes)
     if "tags" in given and data.tags is not None:
         await _set_tags(session, incident, actor, data.tags)
-    try:
-        async with session.begin_nested():
-            await session.flush()
-    except IntegrityError:
-        existing = await repository.open_duplicate(session, incident.service_id, incident.title)
-        if existing is None:
-            raise
-        raise already_exists(existing) from None
-    if "status" in given and data.status and data.status != incident.status:
-        incident = await transition(session, incident.id, actor, data.status)
-    return incident
 
 
 async def _assign(

@@ -136,11 +136,12 @@ async def reopen(
     incident.acknowledged_by_id = None
     incident.mitigated_at = None
     text = _note(f"Reopened by {actor.username}", message)
+    service_id, title = incident.service_id, incident.title  # the rollback below expires them
     try:
         async with session.begin_nested():
             return await _move(session, incident, Status.TRIGGERED, actor, "reopened", text)
     except IntegrityError:
-        existing = await repository.open_duplicate(session, incident.service_id, incident.title)
+        existing = await repository.open_duplicate(session, service_id, title)
         if existing is None:
             raise
         raise already_exists(existing) from None
