@@ -117,6 +117,12 @@ async def test_demo_is_idempotent_and_prints_working_credentials(imas, client):
         "responder",
         "viewer",
     ]
+    incidents = await client.get(
+        "/api/v1/incidents/?ordering=created_at", headers={"Authorization": f"Token {token[0]}"}
+    )
+    statuses = [i["status"] for i in incidents.json()["results"]]
+    assert len(statuses) == 5  # loaded once, not twice
+    assert {"TRIGGERED", "ACKNOWLEDGED", "MITIGATED", "RESOLVED"} == set(statuses)
     password = re.search(r"Password\s*│\s*(\S+)", first)
     assert password is not None
     login = await client.post(

@@ -1,4 +1,4 @@
-"""Demo data: a living organization for a first look. Loading it twice changes nothing.
+"""Demo people: an organization, three users (admin, responder, viewer) and an API token.
 
 The demo users share one generated password, kept in `<var_dir>/demo_password`, and the admin's
 API token is kept in `<var_dir>/demo_token` so every start can print working credentials.
@@ -89,14 +89,24 @@ async def _token(session: AsyncSession, settings: Settings, admin: Membership) -
     return raw
 
 
-async def load_demo(session: AsyncSession, settings: Settings) -> DemoCredentials:
+async def load_people(
+    session: AsyncSession, settings: Settings
+) -> tuple[DemoCredentials, Organization, User, User]:
+    """The demo organization and users; returns the credentials, the org, admin and responder."""
     password = secret_file(settings.var_dir / "demo_password", nbytes=12)
     org = await _organization(session)
     admin = await _users(session, org, password)
     token = await _token(session, settings, admin)
-    return DemoCredentials(
+    users = {
+        u.username: u
+        for u in (
+            await session.scalars(select(User).where(User.username.in_(["admin", "responder"])))
+        ).all()
+    }
+    creds = DemoCredentials(
         organization=org.slug,
         usernames=tuple(name for name, _ in DEMO_USERS),
         password=password,
         token=token,
     )
+    return creds, org, users["admin"], users["responder"]
