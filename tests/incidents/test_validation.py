@@ -219,6 +219,24 @@ class TestEdits:
         assert response.json()["title"] == "Keep me"
         assert response.json()["description"] == "more detail"
 
+    async def test_nulls_clear_what_may_be_cleared_and_keep_the_rest(
+        self, client, admin, db, redis
+    ):
+        incident = await make_incident(db, admin.org, admin.user, redis, title="T", description="D")
+        response = await client.patch(
+            f"/api/v1/incidents/{incident.id}/",
+            headers=admin.headers,
+            json={
+                "title": None,
+                "description": None,
+                "affected_systems": None,
+                "itsm_ticket_id": "",
+            },
+        )
+        assert response.status_code == 200, response.text
+        assert response.json()["title"] == "T"
+        assert response.json()["description"] == ""
+
     async def test_null_clears_an_assignment(self, client, admin, db, redis, sre_team):
         incident = await make_incident(db, admin.org, admin.user, redis, assigned_team=sre_team.id)
         response = await client.patch(

@@ -65,7 +65,9 @@ async def _apply(
             value = getattr(data, name)
             value = str(value) if value is not None and name in _LINK_FIELDS else value
             if name == "title" and value is None:
-                continue
+                continue  # a title is required: null leaves it as it is
+            if name == "description" and value is None:
+                value = ""
             if getattr(incident, name) != value:
                 setattr(incident, name, value)
                 changed[name] = value
