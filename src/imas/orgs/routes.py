@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Query, Request, status
 from imas.api.deps import CurrentPrincipal, SessionDep
 from imas.api.filtering import apply_ordering, apply_search
 from imas.api.pagination import Page, PageParams, page_params, paginate
+from imas.auth.scopes import ADMIN
 from imas.errors import NotFound, PermissionDenied
 from imas.orgs import repository, service
 from imas.orgs.models import Organization, Role
@@ -85,6 +86,9 @@ async def update_organization(
     org_id: uuid.UUID, data: OrganizationUpdate, session: SessionDep, principal: CurrentPrincipal
 ) -> OrganizationRead:
     org, role = await _mine(session, principal, org_id)
+    # The role in that organization, and a credential allowed to administer (a token limited
+    # to read scopes must not reconfigure anything).
+    principal.require(ADMIN)
     if role != Role.ADMIN:
         raise PermissionDenied(
             "Only an admin of this organization may change it.", details={"required_role": "admin"}

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from imas.auth.passwords import hash_password
 from imas.db import acting_in
-from imas.errors import Conflict, NotFound, ValidationFailed
+from imas.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from imas.orgs import repository
 from imas.orgs.models import Membership, Organization, Role, User
 from imas.orgs.schemas import (
@@ -107,7 +107,12 @@ async def get_member(session: AsyncSession, user_id: uuid.UUID) -> Membership:
 
 
 async def _keep_an_admin(session: AsyncSession, membership: Membership) -> None:
-    if membership.role == Role.ADMIN and await repository.count_admins(session) <= 1:
+    """Refuse to demote, deactivate or remove the organization's last active admin."""
+    if (
+        membership.role == Role.ADMIN
+        and membership.user.is_active
+        and await repository.count_admins(session) <= 1
+    ):
         raise Conflict(
             "This is the organization's last admin; make someone else admin first.",
             error="Last admin",
@@ -119,6 +124,7 @@ async def update_member(
     session: AsyncSession, membership: Membership, data: UserUpdate
 ) -> Membership:
     user = membership.user
+    await _refuse_shared_account_changes(session, user, data)
     if data.role is not None and data.role != membership.role:
         await _keep_an_admin(session, membership)
         membership.role = data.role
@@ -131,6 +137,33 @@ async def update_member(
         user.password_hash = await hash_password(data.password)
     await session.flush()
     return membership
+
+
+async def _refuse_shared_account_changes(
+    session: AsyncSession, user: User, data: UserUpdate
+) -> None:
+    """The user row is shared by every organization the user belongs to: an admin of one of
+    them may change the membership (role, removal) but not the account itself, or they could
+    set its password and act as the user in the other organizations."""
+    email = str(data.email).lower() if data.email is not None else None
+    changes = [
+        field
+        for field, given, current in (
+            ("name", data.name, user.name),
+            ("email", email, user.email),
+            ("is_active", data.is_active, user.is_active),
+            ("password", data.password, None),
+        )
+        if given is not None and given != current
+    ]
+    if changes and len(await repository.roles_of(session, user.id)) > 1:
+        raise PermissionDenied(
+            "This account also belongs to other organizations, so only its owner may change "
+            f"{', '.join(changes)}; change the role or remove the member instead.",
+            details={
+                field: ["the account is shared with another organization"] for field in changes
+            },
+        )
 
 
 async def remove_member(session: AsyncSession, membership: Membership) -> None:
