@@ -15,6 +15,7 @@ from imas.api.health import router as health_router
 from imas.api.middleware import RequestContextMiddleware
 from imas.api.openapi import ERROR_RESPONSES, drop_default_422
 from imas.api.ratelimit import RateLimiter
+from imas.audit.routes import router as audit_router
 from imas.auth.routes import router as auth_router
 from imas.auth.routes import tokens_router
 from imas.catalog.routes import routers as catalog_routers
@@ -69,6 +70,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         users_router,
         *catalog_routers,
         *incident_routers,
+        audit_router,
     ]
     for router in routers:
         app.include_router(router, responses=ERROR_RESPONSES)
