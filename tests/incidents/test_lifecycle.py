@@ -150,6 +150,14 @@ class TestKpis:
         body = await detail(client, admin, incident)
         assert body["kpis"] == {"mttd_seconds": 300, "mtta_seconds": 300, "mttr_seconds": 1800}
 
+    async def test_detected_at_without_offset_is_utc(self, client, admin, redis):
+        response = await client.post(
+            "/api/v1/incidents/", headers=admin.headers,
+            json={"title": "Naive", "service": str(redis.id), "detected_at": "2026-02-05T18:25:00"},
+        )
+        assert response.status_code == 201, response.text
+        assert response.json()["detected_at"] == "2026-02-05T18:25:00Z"
+
     async def test_detected_in_the_future_is_refused(self, client, admin, redis):
         response = await client.post(
             "/api/v1/incidents/",

@@ -174,6 +174,16 @@ class TestCsv:
         response = await client.get("/api/v1/incidents/?format=csv", headers=admin.headers)
         assert "Their secret outage" not in response.text
 
+    async def test_a_time_without_offset_is_utc(self, client, admin, spread):
+        query = "created_at__gte=2026-03-02T00:00:00&created_at__lte=2026-03-03T23:59:59"
+        assert await titles(client, admin, query) == ["Cache misses", "API latency"]
+
+    async def test_cells_that_look_like_formulas_stay_text(self, client, admin, db, redis):
+        await make_incident(db, admin.org, admin.user, redis, title='=HYPERLINK("http://evil")')
+        response = await client.get("/api/v1/incidents/?format=csv", headers=admin.headers)
+        [row] = list(csv.DictReader(io.StringIO(response.text)))
+        assert row["Title"] == "'=HYPERLINK(\"http://evil\")"
+
     async def test_created_since_yesterday_with_offset_time(self, client, admin, db, redis):
         await make_incident(db, admin.org, admin.user, redis, title="fresh")
         since = (datetime.now(UTC) - timedelta(days=1)).astimezone().isoformat()

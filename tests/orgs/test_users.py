@@ -6,7 +6,6 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-import pytest
 from httpx import AsyncClient
 
 from imas.auth.scopes import ALL_SCOPES
@@ -677,11 +676,6 @@ class TestRemoveUser:
         assert response.status_code != 200
         assert_error(response, 401, "invalid_token")
 
-    @pytest.mark.xfail(
-        reason="remove_member keeps the member's API tokens and JWT sessions of the org alive "
-        "(src/imas/orgs/service.py remove_member); they work again once the user is re-added",
-        strict=True,
-    )
     async def test_the_removed_members_old_credentials_stay_dead_when_they_are_added_back(
         self, client: AsyncClient, db: Database, admin: Actor, viewer: Actor
     ) -> None:

@@ -20,8 +20,8 @@ from imas.auth.routes import router as auth_router
 from imas.auth.routes import tokens_router
 from imas.catalog.routes import routers as catalog_routers
 from imas.config import Settings, get_settings
-from imas.incidents.routes import routers as incident_routers
 from imas.db import Database
+from imas.incidents.routes import routers as incident_routers
 from imas.logging import configure_logging
 from imas.migrations.runner import upgrade
 from imas.orgs.routes import router as organizations_router

@@ -18,6 +18,7 @@ from imas.auth.service import Principal, principal_from_api_token, principal_fro
 from imas.config import Settings
 from imas.db import Database
 from imas.errors import NotAuthenticated
+from imas.orgs.models import User
 
 _READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -87,15 +88,20 @@ async def authenticate(
         # Failed attempts count against the client's address, so guessing tokens is throttled.
         await limiter.check(request, "anonymous", client_address(request))
         raise
-    session.info.update(
-        organization_id=principal.organization.id,
-        actor_id=principal.user.id,
-        actor_name=principal.user.username,
-        request_id=getattr(request.state, "request_id", None),
-    )
+    bind_actor(session, request, principal.user)
+    session.info["organization_id"] = principal.organization.id
     request.state.principal = principal
     await limiter.check(request, "api", principal.rate_key)
     return principal
+
+
+def bind_actor(session: AsyncSession, request: Request, user: User) -> None:
+    """Name who acts in this request's session: the audit trail records it with every change."""
+    session.info.update(
+        actor_id=user.id,
+        actor_name=user.username,
+        request_id=getattr(request.state, "request_id", None),
+    )
 
 
 async def _resolve(header: str, session: AsyncSession, settings: Settings) -> Principal:

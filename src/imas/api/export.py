@@ -9,10 +9,21 @@ from typing import Any
 
 from fastapi.responses import StreamingResponse
 
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value: Any) -> Any:
+    """Text a spreadsheet would run as a formula (`=HYPERLINK(...)`) is quoted to stay text."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
 
 def _line(values: Sequence[Any]) -> str:
     buffer = io.StringIO()
-    csv.writer(buffer).writerow(["" if v is None else v for v in values])
+    csv.writer(buffer).writerow([_cell(v) for v in values])
     return buffer.getvalue()
 
 

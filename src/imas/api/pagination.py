@@ -61,7 +61,10 @@ async def paginate(
     to_item: Callable[[Any], T],
 ) -> Page[T]:
     """Run `stmt` (already filtered and ordered) for one page and count the whole selection."""
-    count = await session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    counting = select(func.count()).select_from(stmt.order_by(None).subquery())
+    # The count must see what the page sees (e.g. a deliberate `all_orgs=True`).
+    counting = counting.execution_options(**stmt.get_execution_options())
+    count = await session.scalar(counting)
     total = int(count or 0)
     if params.page > 1 and params.offset >= total:
         raise NotFound(

@@ -42,7 +42,7 @@ def _plain(value: Any) -> Any:
         return [_plain(v) for v in value]
     if isinstance(value, dict):
         return {str(k): _plain(v) for k, v in value.items()}
-    if hasattr(value, "__audit__"):
+    if hasattr(value, "__mapper__"):  # a related row: its name, else its id
         return getattr(value, "name", None) or str(getattr(value, "id", ""))
     return value
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import AsyncIterator, Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, select
@@ -55,13 +55,6 @@ def _actor_clause(ref: str) -> ColumnElement[bool]:
         return AuditEvent.actor_name == ref
 
 
-def _utc(value: datetime | None) -> datetime | None:
-    """A time given without an offset is taken as UTC (the API speaks UTC)."""
-    if value is None or value.tzinfo is not None:
-        return value
-    return value.replace(tzinfo=UTC)
-
-
 def visible(*, incident_only: bool) -> Select[Any]:
     """Every event of the organization, or only those attached to an incident."""
     stmt = select(AuditEvent)
@@ -102,7 +95,7 @@ def filtered(
         stmt = stmt.where(AuditEvent.object_id == object_id)
     if request_id:
         stmt = stmt.where(AuditEvent.request_id == request_id)
-    stmt = apply_range(stmt, AuditEvent.timestamp, gte=_utc(timestamp_gte), lte=_utc(timestamp_lte))
+    stmt = apply_range(stmt, AuditEvent.timestamp, gte=timestamp_gte, lte=timestamp_lte)
     stmt = apply_search(stmt, search, [AuditEvent.summary])
     return apply_ordering(stmt, ordering, ORDERING, "-timestamp", AuditEvent.id)
 

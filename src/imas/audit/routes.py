@@ -23,6 +23,7 @@ from imas.audit.schemas import ActorRef, AuditEventRead
 from imas.auth.scopes import ADMIN, INCIDENT_READ
 from imas.auth.service import Principal
 from imas.db import Database
+from imas.types import UtcDateTime
 
 router = APIRouter(prefix="/api/v1/audit-trail", tags=["audit"])
 
@@ -131,10 +132,10 @@ async def list_audit_events(
         Query(description="Everything one request changed (its X-Request-ID)", max_length=64),
     ] = None,
     timestamp__gte: Annotated[
-        datetime | None, Query(description="ISO 8601; UTC when no offset is given")
+        UtcDateTime | None, Query(description="ISO 8601; UTC when no offset is given")
     ] = None,
     timestamp__lte: Annotated[
-        datetime | None, Query(description="ISO 8601; UTC when no offset is given")
+        UtcDateTime | None, Query(description="ISO 8601; UTC when no offset is given")
     ] = None,
     search: Annotated[str | None, Query(description="In the details", max_length=200)] = None,
     ordering: Annotated[

@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request, Response, status
 
 from imas.api.body import json_or_form, parse_json_or_form
-from imas.api.deps import CurrentPrincipal, SessionDep, SettingsDep, limit_by_client
+from imas.api.deps import CurrentPrincipal, SessionDep, SettingsDep, bind_actor, limit_by_client
 from imas.api.pagination import Page, PageParams, page_params, paginate
 from imas.auth import repository, service
 from imas.auth.schemas import (
@@ -42,6 +42,7 @@ AuthLimited = Depends(limit_by_client("auth"))
 async def create_token(request: Request, session: SessionDep) -> TokenCreated:
     data = await parse_json_or_form(request, TokenRequest)
     user = await service.check_password(session, data.login, data.password)
+    bind_actor(session, request, user)
     membership, org = await service.membership_for(session, user, data.organization)
     expires_at = utcnow() + timedelta(days=data.expires_in_days) if data.expires_in_days else None
     token, raw = await service.create_api_token(
@@ -95,6 +96,7 @@ async def verify_token(principal: CurrentPrincipal) -> TokenVerified:
 async def login(request: Request, session: SessionDep, settings: SettingsDep) -> TokenPair:
     data = await parse_json_or_form(request, LoginRequest)
     user = await service.check_password(session, data.login, data.password)
+    bind_actor(session, request, user)
     membership, _ = await service.membership_for(session, user, data.organization)
     issued = await service.start_session(
         session,

@@ -13,6 +13,7 @@ from typing import Literal
 from sqlalchemy import case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from imas.audit.recorder import label
 from imas.auth import jwt
 from imas.auth.models import ApiToken, AuthSession
 from imas.auth.passwords import verify_password
@@ -145,7 +146,24 @@ async def revoke_api_token(session: AsyncSession, token_id: uuid.UUID) -> None:
     token = await session.get(ApiToken, token_id)
     if token is not None and token.revoked_at is None:
         token.revoked_at = utcnow()
+        label(session, token, "revoked")
         await session.flush()
+
+
+async def revoke_credentials_of(session: AsyncSession, user_id: uuid.UUID) -> None:
+    """End every API token and JWT session the user holds in the session's organization."""
+    now = utcnow()
+    tokens = await session.scalars(
+        select(ApiToken).where(ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None))
+    )
+    sessions = await session.scalars(
+        select(AuthSession).where(AuthSession.user_id == user_id, AuthSession.revoked_at.is_(None))
+    )
+    credentials: list[ApiToken | AuthSession] = [*tokens.all(), *sessions.all()]
+    for credential in credentials:
+        credential.revoked_at = now
+        label(session, credential, "revoked")
+    await session.flush()
 
 
 async def revoke_token_of(session: AsyncSession, principal: Principal, token_id: uuid.UUID) -> None:
@@ -304,4 +322,5 @@ async def end_session(session: AsyncSession, session_id: uuid.UUID) -> None:
     auth = await session.get(AuthSession, session_id)
     if auth is not None and auth.revoked_at is None:
         auth.revoked_at = utcnow()
+        label(session, auth, "revoked")
         await session.flush()

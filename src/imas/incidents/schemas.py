@@ -10,6 +10,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, HttpUrl
 
 from imas.incidents.models import Severity, Status, TimelineType
 from imas.incidents.sla import SlaStatus
+from imas.types import UtcDateTime
 
 # Seed 001 says CRITICAL/HIGH/MEDIUM/LOW; IMAS's names are accepted as well.
 _SEVERITY_ALIASES = {
@@ -71,7 +72,7 @@ class IncidentCreate(BaseModel):
     service: uuid.UUID
     severity: SeverityIn = Severity.SEV3_MEDIUM
     impacted_scopes: list[uuid.UUID] = Field(default_factory=list, max_length=50)
-    detected_at: datetime | None = None
+    detected_at: UtcDateTime | None = None
     lead: uuid.UUID | None = Field(default=None, description="User id; defaults to the creator")
     assigned_team: uuid.UUID | None = None
     assigned_user: uuid.UUID | None = None

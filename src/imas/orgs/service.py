@@ -9,6 +9,7 @@ import uuid
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from imas.auth import service as auth
 from imas.auth.passwords import hash_password
 from imas.db import acting_in
 from imas.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
@@ -167,7 +168,9 @@ async def _refuse_shared_account_changes(
 
 
 async def remove_member(session: AsyncSession, membership: Membership) -> None:
+    """Remove the member and end their credentials here, so re-adding them revives nothing."""
     await _keep_an_admin(session, membership)
+    await auth.revoke_credentials_of(session, membership.user_id)
     await session.delete(membership)
     await session.flush()
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
@@ -23,6 +22,7 @@ from imas.incidents.schemas import (
     IncidentUpdate,
     SeverityIn,
 )
+from imas.types import UtcDateTime
 
 router = APIRouter(prefix="/api/v1/incidents", tags=["incidents"])
 
@@ -54,8 +54,8 @@ async def list_incidents(
     assigned_team: Annotated[str | None, Query(description="Team id or name")] = None,
     tag: Annotated[str | None, Query(description="Tag name")] = None,
     search: Annotated[str | None, Query(description="In title and description")] = None,
-    created_at__gte: Annotated[datetime | None, Query()] = None,
-    created_at__lte: Annotated[datetime | None, Query()] = None,
+    created_at__gte: Annotated[UtcDateTime | None, Query(description="UTC if no offset")] = None,
+    created_at__lte: Annotated[UtcDateTime | None, Query(description="UTC if no offset")] = None,
     ordering: Annotated[
         str | None,
         Query(description="-created_at (default), severity, status, updated_at, title..."),

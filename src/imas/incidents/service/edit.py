@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from imas.catalog import lookups
+from imas.catalog.models import Tag
 from imas.errors import NotFound
 from imas.incidents import repository
 from imas.incidents.models import Comment, Incident, TimelineType
@@ -38,9 +39,13 @@ async def update_incident(
         clash = await repository.open_duplicate(session, incident.service_id, data.title)
         if clash is not None:
             raise already_exists(clash)
-    # Nothing reaches the database before the savepoint below, so a conflict undoes all of it.
+    # New tags are created first (that flushes); then nothing reaches the database before the
+    # savepoint below, so the change is one flush (one audit row) and a conflict undoes all of it.
+    tags = await lookups.tags_by_name(session, data.tags) if data.tags is not None else None
     with session.no_autoflush:
         await _apply(session, incident, actor, data, given)
+        if "tags" in given and tags is not None:
+            _set_tags(session, incident, actor, tags)
     service_id, title = incident.service_id, incident.title  # the rollback below expires them
     try:
         async with session.begin_nested():
@@ -97,8 +102,6 @@ async def _apply(
     await _assign(session, incident, actor, data, given)
     if "impacted_scopes" in given and data.impacted_scopes is not None:
         incident.impacted_scopes = await lookups.impact_scope_refs(session, data.impacted_scopes)
-    if "tags" in given and data.tags is not None:
-        await _set_tags(session, incident, actor, data.tags)
 
 
 async def _assign(
@@ -134,10 +137,7 @@ async def _assign(
         )
 
 
-async def _set_tags(
-    session: AsyncSession, incident: Incident, actor: User, names: list[str]
-) -> None:
-    wanted = await lookups.tags_by_name(session, names)
+def _set_tags(session: AsyncSession, incident: Incident, actor: User, wanted: list[Tag]) -> None:
     current = {t.name for t in incident.tags}
     for tag in wanted:
         if tag.name not in current:
@@ -163,7 +163,8 @@ async def add_tags(
     """Add tags by name; unknown names become new tags."""
     incident = await _locked_with_links(session, incident_id)
     current = [t.name for t in incident.tags]
-    await _set_tags(session, incident, actor, current + [n for n in names if n not in current])
+    wanted = await lookups.tags_by_name(session, current + [n for n in names if n not in current])
+    _set_tags(session, incident, actor, wanted)
     await session.flush()
     return incident
 
@@ -177,7 +178,7 @@ async def remove_tag(
             f"Incident {incident.short_id} has no tag '{name}'.",
             details={"tag": name, "tags": sorted(t.name for t in incident.tags)},
         )
-    await _set_tags(session, incident, actor, [t.name for t in incident.tags if t.name != name])
+    _set_tags(session, incident, actor, [t for t in incident.tags if t.name != name])
     await session.flush()
     return incident
 
