@@ -1,5 +1,13 @@
-"""The catalog's routers, included by the app factory."""
+"""The catalog's routers, one module per noun, included by the app factory."""
 
 from fastapi import APIRouter
 
-routers: list[APIRouter] = []
+from imas.catalog.routes import impact_scopes, runbooks, services, tags, teams
+
+routers: list[APIRouter] = [
+    teams.router,
+    services.router,
+    impact_scopes.router,
+    tags.router,
+    runbooks.router,
+]

@@ -1,0 +1,88 @@
+"""Field types and nested references shared by the catalog's request and response models."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+from urllib.parse import urlsplit
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    StringConstraints,
+    field_validator,
+)
+from pydantic_core import PydanticCustomError
+
+
+def no_nul(value: Any) -> Any:
+    """Text never holds U+0000: PostgreSQL cannot store it, so it is a 400, not a 500."""
+    if isinstance(value, str) and "\x00" in value:
+        raise PydanticCustomError("nul_character", "may not contain the NUL character (U+0000)")
+    return value
+
+
+def _refuse_null(value: Any) -> Any:
+    """PATCH may omit a field, but not null one whose column cannot be empty."""
+    if value is None:
+        raise PydanticCustomError("not_null", "may not be null; omit the field to keep its value")
+    return value
+
+
+def _http_url(value: str | None) -> str | None:
+    if not value:
+        return None
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise PydanticCustomError("url", "must be an http(s) URL, e.g. https://wiki.example.com/x")
+    return value
+
+
+NotNull = BeforeValidator(_refuse_null)
+"""Marks an optional PATCH field as "omit it, never null it"."""
+NoNul = AfterValidator(no_nul)
+"""For query parameters (`search`): refuse U+0000 with a 400 on the parameter."""
+
+
+class Input(BaseModel):
+    """Base of the catalog's request bodies: no text field may hold U+0000."""
+
+    @field_validator("*")
+    @classmethod
+    def _no_nul(cls, value: Any) -> Any:
+        return no_nul(value)
+
+
+# Trimmed, non-empty, no longer than their columns.
+Name100 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+Name50 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
+Title200 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Url500 = Annotated[
+    Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] | None,
+    AfterValidator(_http_url),
+]
+"""An http(s) URL or null; an empty string is taken as null."""
+
+
+class TeamRef(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    name: str
+
+
+class ServiceRef(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    name: str
+
+
+class UserRef(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    username: str
+    email: str | None
