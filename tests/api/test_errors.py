@@ -138,6 +138,31 @@ class TestBodyLimit:
         assert response.status_code == 201
 
 
+class TestNulCharacters:
+    """PostgreSQL refuses NUL in text: it is turned away as a 400 before it gets near a query."""
+
+    async def test_in_the_query_string(self, client, admin):
+        response = await client.get("/api/v1/users/?search=a%00b", headers=admin.headers)
+        body = assert_error(response, 400, "bad_request")
+        assert "NUL" in body["message"]
+
+    async def test_as_a_json_escape(self, client, admin):
+        response = await client.post(
+            "/api/v1/organizations/",
+            headers={**admin.headers, "Content-Type": "application/json"},
+            content=b'{"name": "a\\u0000b"}',
+        )
+        assert_error(response, 400, "bad_request")
+
+    async def test_as_a_raw_byte_in_a_form(self, client):
+        response = await client.post(
+            "/api/auth/login/",
+            content=b"username=a%00&password=b\x00",
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+        )
+        assert_error(response, 400, "bad_request")
+
+
 class TestUnexpectedErrors:
     async def test_500_has_the_shape_and_no_trace(self, app):
         @app.get("/boom")

@@ -152,7 +152,8 @@ class TestKpis:
 
     async def test_detected_at_without_offset_is_utc(self, client, admin, redis):
         response = await client.post(
-            "/api/v1/incidents/", headers=admin.headers,
+            "/api/v1/incidents/",
+            headers=admin.headers,
             json={"title": "Naive", "service": str(redis.id), "detected_at": "2026-02-05T18:25:00"},
         )
         assert response.status_code == 201, response.text

@@ -182,7 +182,7 @@ class TestCsv:
         await make_incident(db, admin.org, admin.user, redis, title='=HYPERLINK("http://evil")')
         response = await client.get("/api/v1/incidents/?format=csv", headers=admin.headers)
         [row] = list(csv.DictReader(io.StringIO(response.text)))
-        assert row["Title"] == "'=HYPERLINK(\"http://evil\")"
+        assert row["Title"] == '\'=HYPERLINK("http://evil")'
 
     async def test_created_since_yesterday_with_offset_time(self, client, admin, db, redis):
         await make_incident(db, admin.org, admin.user, redis, title="fresh")

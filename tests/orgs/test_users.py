@@ -705,6 +705,28 @@ class TestRemoveUser:
 
         assert_error(response, 403, "permission_denied")
 
+    async def test_the_removed_member_leaves_teams_and_their_on_call_slot(
+        self, client: AsyncClient, admin: Actor, viewer: Actor
+    ) -> None:
+        team = await client.post(
+            "/api/v1/teams/",
+            headers=admin.headers,
+            json={
+                "name": "SRE Core",
+                "members": [str(admin.user.id), str(viewer.user.id)],
+                "current_on_call": str(viewer.user.id),
+            },
+        )
+        assert team.status_code == 201, team.text
+
+        await client.delete(user_url(viewer.user.id), headers=admin.headers)
+
+        after = (
+            await client.get(f"/api/v1/teams/{team.json()['id']}/", headers=admin.headers)
+        ).json()
+        assert [m["id"] for m in after["members"]] == [str(admin.user.id)]
+        assert after["current_on_call"] is None
+
     async def test_removing_twice_is_not_found(
         self, client: AsyncClient, admin: Actor, viewer: Actor
     ) -> None:

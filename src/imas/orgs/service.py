@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from imas.auth import service as auth
 from imas.auth.passwords import hash_password
+from imas.catalog.service import teams
 from imas.db import acting_in
 from imas.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from imas.orgs import repository
@@ -171,6 +172,7 @@ async def remove_member(session: AsyncSession, membership: Membership) -> None:
     """Remove the member and end their credentials here, so re-adding them revives nothing."""
     await _keep_an_admin(session, membership)
     await auth.revoke_credentials_of(session, membership.user_id)
+    await teams.forget_member(session, membership.user_id)
     await session.delete(membership)
     await session.flush()
 

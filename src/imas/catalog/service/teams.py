@@ -11,6 +11,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from imas.catalog import repository
@@ -111,3 +112,16 @@ async def update_team(session: AsyncSession, team: Team, data: TeamUpdate) -> Te
 async def delete_team(session: AsyncSession, team: Team) -> None:
     """Services it owned keep running without an owner (their `owner_team` becomes null)."""
     await delete(session, team, THING, in_use="other data still references it")
+
+
+async def forget_member(session: AsyncSession, user_id: uuid.UUID) -> None:
+    """A user leaving the organization leaves its teams and their on-call slots."""
+    teams = await session.scalars(
+        select(Team).where(Team.members.any(User.id == user_id)).options(*repository.TEAM_LOAD)
+    )
+    for team in teams.unique().all():
+        team.members = [m for m in team.members if m.id != user_id]
+        if team.on_call_user_id == user_id:
+            team.on_call_user = None
+        team.updated_at = utcnow()
+    await session.flush()
