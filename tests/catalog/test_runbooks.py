@@ -169,7 +169,6 @@ class TestCreate:
                 "steps.0.expected_duration_minutes",
             ),
             ({"title": "R", "steps": [{"title": "a"}] * 201}, "steps"),
-            ({"title": "R", "steps": [{"title": "a", "command": "ls\u0000"}]}, "steps.0.command"),
         ):
             response = await client.post(RUNBOOKS, headers=admin.headers, json=body)
             assert set(assert_error(response, 400, "validation_error")["details"]) == {field}

@@ -97,8 +97,8 @@ class TestCreate:
 
     async def test_a_nul_character_is_400_not_a_server_error(self, client, admin):
         response = await client.post(TAGS, headers=admin.headers, json={"name": "a\u0000b"})
-        body = assert_error(response, 400, "validation_error")
-        assert set(body["details"]) == {"name"}
+        body = assert_error(response, 400, "bad_request")
+        assert "NUL" in body["message"]
         assert await tag_names(client, admin) == []
 
     async def test_a_duplicate_name_is_409_and_the_first_tag_stays(self, client, admin):
@@ -166,7 +166,7 @@ class TestList:
 
     async def test_a_nul_character_in_search_is_400(self, client, admin):
         response = await client.get(TAGS, params={"search": "a\x00"}, headers=admin.headers)
-        assert set(assert_error(response, 400, "validation_error")["details"]) == {"search"}
+        assert "NUL" in assert_error(response, 400, "bad_request")["message"]
 
     async def test_an_unknown_ordering_is_400(self, client, admin):
         response = await client.get(TAGS, params={"ordering": "secret"}, headers=admin.headers)

@@ -13,7 +13,6 @@ from imas.api.pagination import Page, PageParams, page_params, paginate
 from imas.catalog import repository
 from imas.catalog.deps import Admin, Reader
 from imas.catalog.models import ImpactScope
-from imas.catalog.schemas.common import NoNul
 from imas.catalog.schemas.impact_scopes import ImpactScopeCreate, ImpactScopeRead, ImpactScopeUpdate
 from imas.catalog.service import impact_scopes as service
 
@@ -32,7 +31,7 @@ async def list_impact_scopes(
     session: SessionDep,
     principal: Reader,
     pages: Annotated[PageParams, Depends(page_params)],
-    search: Annotated[str | None, Query(description="Match in name or description"), NoNul] = None,
+    search: Annotated[str | None, Query(description="Match in name or description")] = None,
     ordering: Annotated[
         str | None, Query(description="name, created_at; '-' for descending")
     ] = None,

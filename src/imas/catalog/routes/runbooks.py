@@ -13,7 +13,6 @@ from imas.api.pagination import Page, PageParams, page_params, paginate
 from imas.catalog import repository
 from imas.catalog.deps import Admin, Reader
 from imas.catalog.models import Runbook
-from imas.catalog.schemas.common import NoNul
 from imas.catalog.schemas.runbooks import RunbookCreate, RunbookRead, RunbookUpdate
 from imas.catalog.service import runbooks as service
 
@@ -39,7 +38,7 @@ async def list_runbooks(
     service_id: Annotated[
         uuid.UUID | None, Query(alias="service", description="Runbooks of this service (an id)")
     ] = None,
-    search: Annotated[str | None, Query(description="Match in title or description"), NoNul] = None,
+    search: Annotated[str | None, Query(description="Match in title or description")] = None,
     ordering: Annotated[
         str | None, Query(description="title, created_at, updated_at; '-' for descending")
     ] = None,

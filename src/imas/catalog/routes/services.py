@@ -13,7 +13,6 @@ from imas.api.pagination import Page, PageParams, page_params, paginate
 from imas.catalog import repository
 from imas.catalog.deps import Admin, Reader
 from imas.catalog.models import Criticality, Service
-from imas.catalog.schemas.common import NoNul
 from imas.catalog.schemas.services import ServiceCreate, ServiceRead, ServiceUpdate
 from imas.catalog.service import services as service
 
@@ -39,7 +38,7 @@ async def list_services(
     pages: Annotated[PageParams, Depends(page_params)],
     criticality: Annotated[Criticality | None, Query()] = None,
     owner_team: Annotated[uuid.UUID | None, Query(description="Id of the owning team")] = None,
-    search: Annotated[str | None, Query(description="Match in name or description"), NoNul] = None,
+    search: Annotated[str | None, Query(description="Match in name or description")] = None,
     ordering: Annotated[
         str | None,
         Query(description="name, criticality, created_at, updated_at; '-' for descending"),

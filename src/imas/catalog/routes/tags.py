@@ -13,7 +13,6 @@ from imas.api.pagination import Page, PageParams, page_params, paginate
 from imas.catalog import repository
 from imas.catalog.deps import Admin, Reader
 from imas.catalog.models import Tag
-from imas.catalog.schemas.common import NoNul
 from imas.catalog.schemas.tags import TagCreate, TagRead, TagUpdate
 from imas.catalog.service import tags as service
 
@@ -32,7 +31,7 @@ async def list_tags(
     session: SessionDep,
     principal: Reader,
     pages: Annotated[PageParams, Depends(page_params)],
-    search: Annotated[str | None, Query(description="Match in name"), NoNul] = None,
+    search: Annotated[str | None, Query(description="Match in name")] = None,
     ordering: Annotated[
         str | None, Query(description="name, color, created_at; '-' for descending")
     ] = None,

@@ -13,7 +13,6 @@ from imas.api.pagination import Page, PageParams, page_params, paginate
 from imas.catalog import repository
 from imas.catalog.deps import Admin, Reader
 from imas.catalog.models import Team
-from imas.catalog.schemas.common import NoNul
 from imas.catalog.schemas.teams import TeamCreate, TeamRead, TeamUpdate
 from imas.catalog.service import teams as service
 
@@ -29,7 +28,7 @@ async def list_teams(
     principal: Reader,
     pages: Annotated[PageParams, Depends(page_params)],
     member: Annotated[uuid.UUID | None, Query(description="Teams this user belongs to")] = None,
-    search: Annotated[str | None, Query(description="Match in name or description"), NoNul] = None,
+    search: Annotated[str | None, Query(description="Match in name or description")] = None,
     ordering: Annotated[
         str | None, Query(description="name, created_at, updated_at; '-' for descending")
     ] = None,

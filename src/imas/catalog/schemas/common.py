@@ -12,16 +12,8 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     StringConstraints,
-    field_validator,
 )
 from pydantic_core import PydanticCustomError
-
-
-def no_nul(value: Any) -> Any:
-    """Text never holds U+0000: PostgreSQL cannot store it, so it is a 400, not a 500."""
-    if isinstance(value, str) and "\x00" in value:
-        raise PydanticCustomError("nul_character", "may not contain the NUL character (U+0000)")
-    return value
 
 
 def _refuse_null(value: Any) -> Any:
@@ -42,17 +34,11 @@ def _http_url(value: str | None) -> str | None:
 
 NotNull = BeforeValidator(_refuse_null)
 """Marks an optional PATCH field as "omit it, never null it"."""
-NoNul = AfterValidator(no_nul)
-"""For query parameters (`search`): refuse U+0000 with a 400 on the parameter."""
 
 
 class Input(BaseModel):
-    """Base of the catalog's request bodies: no text field may hold U+0000."""
-
-    @field_validator("*")
-    @classmethod
-    def _no_nul(cls, value: Any) -> Any:
-        return no_nul(value)
+    """Base of the catalog's request bodies (NUL characters never get this far: see
+    `imas.api.middleware`)."""
 
 
 # Trimmed, non-empty, no longer than their columns.
