@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import signal
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Annotated, TypeVar
@@ -21,6 +22,7 @@ from imas.config import Settings, get_settings
 from imas.db import Database, acting_in, utcnow
 from imas.demo import DemoCredentials, load_demo
 from imas.errors import IMASError
+from imas.jobs.worker import run_worker
 from imas.migrations import runner
 from imas.orgs import service as orgs
 from imas.orgs.models import Membership, Organization, Role, User
@@ -88,6 +90,24 @@ def serve(
         access_log=False,
         log_level=settings.log_level.lower(),
     )
+
+
+@app.command()
+def worker(
+    concurrency: Annotated[int, typer.Option(min=1, max=64, help="Jobs run at once")] = 4,
+) -> None:
+    """Run background jobs until stopped; SIGTERM or Ctrl-C finishes or returns the jobs in hand."""
+    settings = get_settings()
+    runner.upgrade(settings.database_url)
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        await run_worker(settings, concurrency, stop)
+
+    asyncio.run(main())
 
 
 @app.command()

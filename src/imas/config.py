@@ -48,6 +48,11 @@ class Settings(BaseSettings):
     rate_limit_webhooks: str = "100/minute"
     rate_limit_anonymous: str = "100/hour"
 
+    embedded_worker: bool | None = Field(
+        default=None, description="Run a job worker inside `imas serve` (default: on SQLite)"
+    )
+    worker_concurrency: int = Field(default=4, ge=1, le=64)
+
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
     db_pool_size: int = Field(default=10, ge=1)
     db_echo: bool = False
@@ -72,6 +77,10 @@ class Settings(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+    @property
+    def runs_embedded_worker(self) -> bool:
+        return self.is_sqlite if self.embedded_worker is None else self.embedded_worker
 
 
 @lru_cache

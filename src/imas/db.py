@@ -186,6 +186,7 @@ class Database:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
             event.listen(self.engine.sync_engine, "begin", _sqlite_begin)
             write_bind = self.engine.execution_options(sqlite_immediate=True)
+        self.write_engine = write_bind
         common: dict[str, Any] = {"expire_on_commit": False, "sync_session_class": TenantSession}
         self.read_sessions = async_sessionmaker(self.engine, **common)
         self.write_sessions = async_sessionmaker(write_bind, **common)

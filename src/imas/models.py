@@ -6,6 +6,7 @@ from imas.auth.models import ApiToken, AuthSession
 from imas.catalog.models import ImpactScope, Runbook, RunbookStep, Service, Tag, Team
 from imas.db import Base
 from imas.incidents.models import Comment, Incident, SlaPolicy, TimelineEntry
+from imas.jobs.models import Job
 from imas.orgs.models import Membership, Organization, User
 
 metadata = Base.metadata
@@ -17,6 +18,7 @@ __all__ = [
     "Comment",
     "ImpactScope",
     "Incident",
+    "Job",
     "Membership",
     "Organization",
     "Runbook",

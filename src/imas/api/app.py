@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -22,6 +23,8 @@ from imas.catalog.routes import routers as catalog_routers
 from imas.config import Settings, get_settings
 from imas.db import Database
 from imas.incidents.routes import routers as incident_routers
+from imas.jobs.routes import router as jobs_router
+from imas.jobs.worker import Worker
 from imas.logging import configure_logging
 from imas.migrations.runner import upgrade
 from imas.orgs.routes import router as organizations_router
@@ -45,7 +48,12 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if settings.auto_migrate:
             await anyio.to_thread.run_sync(upgrade, settings.database_url)
+        worker = Worker(db, settings, concurrency=settings.worker_concurrency)
+        running = asyncio.create_task(worker.run()) if settings.runs_embedded_worker else None
         yield
+        if running is not None:
+            worker.stop()
+            await running
         await db.dispose()
 
     app = FastAPI(
@@ -70,6 +78,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         users_router,
         *catalog_routers,
         *incident_routers,
+        jobs_router,
         audit_router,
     ]
     for router in routers:

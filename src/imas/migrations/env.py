@@ -10,7 +10,7 @@ from sqlalchemy import pool, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from imas.db import UTCDateTime
+from imas.db import JSONType, UTCDateTime
 from imas.models import metadata
 
 config = context.config
@@ -18,9 +18,12 @@ MIGRATION_LOCK_ID = 727_001  # any constant shared by every IMAS process
 
 
 def _render_item(type_: str, obj: Any, autogen_context: Any) -> str | Literal[False]:
-    """Write IMAS's UTCDateTime as a plain timestamptz so migrations never import app code."""
+    """Write IMAS's column types in plain SQLAlchemy, so migrations never import app code."""
     if type_ == "type" and isinstance(obj, UTCDateTime):
         return "sa.DateTime(timezone=True)"
+    if type_ == "type" and obj is JSONType:
+        autogen_context.imports.add("from sqlalchemy.dialects import postgresql")
+        return "sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql')"
     return False
 
 

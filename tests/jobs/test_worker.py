@@ -1,0 +1,255 @@
+"""The job runner: jobs commit with their cause, run once when things go well, are retried with
+backoff when they fail, come back when their worker vanishes, and are given back on shutdown."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections import Counter
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select, update
+
+from imas.db import Database, acting_in, utcnow
+from imas.jobs import registry, store
+from imas.jobs.models import Job, JobStatus
+from imas.jobs.queue import enqueue
+from imas.jobs.worker import Worker
+from tests.factories import make_org
+
+RUNS: Counter[str] = Counter()
+FAILURES_LEFT: dict[str, int] = {}
+
+
+@registry.handler("test.count")
+async def _count(ctx: registry.JobContext, payload: dict) -> None:
+    RUNS[payload["key"]] += 1
+
+
+@registry.handler("test.flaky")
+async def _flaky(ctx: registry.JobContext, payload: dict) -> None:
+    key = payload["key"]
+    if FAILURES_LEFT.get(key, 0) > 0:
+        FAILURES_LEFT[key] -= 1
+        raise ConnectionError("receiver down")
+    RUNS[key] += 1
+
+
+@registry.handler("test.hopeless")
+async def _hopeless(ctx: registry.JobContext, payload: dict) -> None:
+    raise registry.PermanentFailure("the URL is gone for good")
+
+
+@registry.handler("test.slow")
+async def _slow(ctx: registry.JobContext, payload: dict) -> None:
+    await asyncio.sleep(30)
+
+
+@pytest.fixture(autouse=True)
+def _reset() -> None:
+    RUNS.clear()
+    FAILURES_LEFT.clear()
+
+
+@pytest.fixture
+def no_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(store, "BACKOFF_BASE_SECONDS", 0.0)
+
+
+async def add_jobs(db: Database, org, kind: str, keys: list[str], **options) -> list[uuid.UUID]:
+    async with db.transaction() as session:
+        with acting_in(session, org.id):
+            return [(await enqueue(session, kind, {"key": k}, **options)).id for k in keys]
+
+
+async def jobs_by_id(db: Database, ids: list[uuid.UUID]) -> dict[uuid.UUID, Job]:
+    async with db.read_sessions() as session:
+        return {j.id: j for j in (await session.scalars(select(Job).where(Job.id.in_(ids)))).all()}
+
+
+async def wait_until(db: Database, job_id: uuid.UUID, done, seconds: float = 5) -> Job:
+    """Poll the job's row until `done(job)`: the row is the truth of what the worker did."""
+    async with asyncio.timeout(seconds):
+        while not done(job := (await jobs_by_id(db, [job_id]))[job_id]):  # noqa: ASYNC110
+            await asyncio.sleep(0.05)
+    return job
+
+
+async def drain(
+    db: Database,
+    settings,
+    ids: list[uuid.UUID],
+    *,
+    workers: int = 1,
+    concurrency: int = 4,
+    until=frozenset({JobStatus.SUCCEEDED, JobStatus.DEAD}),
+    seconds: float = 20,
+) -> dict:
+    running = [
+        Worker(db, settings, concurrency=concurrency, poll_interval=0.05) for _ in range(workers)
+    ]
+    tasks = [asyncio.create_task(w.run()) for w in running]
+    try:
+        async with asyncio.timeout(seconds):
+            while True:
+                jobs = await jobs_by_id(db, ids)
+                if all(j.status in until for j in jobs.values()):
+                    return jobs
+                await asyncio.sleep(0.05)
+    finally:
+        for w in running:
+            w.stop()
+        await asyncio.gather(*tasks)
+
+
+class TestEnqueue:
+    async def test_a_job_exists_only_if_its_transaction_commits(self, db):
+        org = await make_org(db)
+
+        async def change_that_fails() -> None:
+            async with db.transaction() as session:
+                with acting_in(session, org.id):
+                    await enqueue(session, "test.count", {"key": "lost"})
+                raise RuntimeError("the change failed")
+
+        with pytest.raises(RuntimeError):
+            await change_that_fails()
+        async with db.read_sessions() as session:
+            assert (await session.scalars(select(Job))).all() == []
+
+
+class TestRunning:
+    async def test_each_job_runs_once(self, db, settings):
+        org = await make_org(db)
+        ids = await add_jobs(db, org, "test.count", [f"k{i}" for i in range(20)])
+        jobs = await drain(db, settings, ids)
+        assert {j.status for j in jobs.values()} == {JobStatus.SUCCEEDED}
+        assert all(j.attempts == 1 and j.finished_at for j in jobs.values())
+        assert Counter({f"k{i}": 1 for i in range(20)}) == RUNS
+
+    async def test_a_failing_job_is_retried_until_it_succeeds(self, db, settings, no_backoff):
+        org = await make_org(db)
+        FAILURES_LEFT["f"] = 2
+        [job_id] = await add_jobs(db, org, "test.flaky", ["f"])
+        job = (await drain(db, settings, [job_id]))[job_id]
+        assert job.status == JobStatus.SUCCEEDED
+        assert job.attempts == 3
+        assert RUNS["f"] == 1
+
+    async def test_out_of_attempts_it_is_dead_with_its_error(self, db, settings, no_backoff):
+        org = await make_org(db)
+        FAILURES_LEFT["d"] = 99
+        [job_id] = await add_jobs(db, org, "test.flaky", ["d"], max_attempts=3)
+        job = (await drain(db, settings, [job_id]))[job_id]
+        assert job.status == JobStatus.DEAD
+        assert job.attempts == 3
+        assert job.last_error == "ConnectionError: receiver down"
+
+    async def test_a_failure_waits_a_backoff_before_the_next_attempt(self, db, settings):
+        org = await make_org(db)
+        FAILURES_LEFT["b"] = 1
+        [job_id] = await add_jobs(db, org, "test.flaky", ["b"])
+        before = utcnow()
+        worker = Worker(db, settings, concurrency=1, poll_interval=0.05)
+        task = asyncio.create_task(worker.run())
+        try:
+            job = await wait_until(
+                db, job_id, lambda j: j.attempts == 1 and j.status == JobStatus.QUEUED
+            )
+        finally:
+            worker.stop()
+            await task
+        assert job.last_error == "ConnectionError: receiver down"
+        assert job.run_at >= before + timedelta(seconds=store.BACKOFF_BASE_SECONDS / 2)
+        assert RUNS["b"] == 0
+
+    async def test_a_permanent_failure_is_dead_at_once(self, db, settings):
+        org = await make_org(db)
+        [job_id] = await add_jobs(db, org, "test.hopeless", ["p"])
+        job = (await drain(db, settings, [job_id]))[job_id]
+        assert job.status == JobStatus.DEAD
+        assert job.attempts == 1
+        assert job.last_error == "the URL is gone for good"
+
+    async def test_an_unknown_kind_is_dead_and_says_so(self, db, settings):
+        org = await make_org(db)
+        [job_id] = await add_jobs(db, org, "test.nobody-handles-this", ["u"])
+        job = (await drain(db, settings, [job_id]))[job_id]
+        assert job.status == JobStatus.DEAD
+        assert "no handler" in job.last_error
+
+    async def test_two_workers_never_run_a_job_twice(self, db, settings):
+        org = await make_org(db)
+        keys = [f"c{i}" for i in range(60)]
+        ids = await add_jobs(db, org, "test.count", keys)
+        await drain(db, settings, ids, workers=2, concurrency=4)
+        assert Counter(dict.fromkeys(keys, 1)) == RUNS
+
+
+class TestLeases:
+    async def test_a_vanished_workers_job_is_taken_up_again(self, db, settings):
+        org = await make_org(db)
+        [job_id] = await add_jobs(db, org, "test.count", ["lease"])
+        [claimed] = await store.claim(db, "ghost-worker", lease_seconds=60)
+        async with db.write_engine.begin() as conn:  # the ghost's lease runs out
+            await conn.execute(
+                update(Job)
+                .where(Job.id == job_id)
+                .values(lease_expires_at=utcnow() - timedelta(seconds=1))
+            )
+        assert await store.reap(db) == 1
+        job = (await drain(db, settings, [job_id]))[job_id]
+        assert job.status == JobStatus.SUCCEEDED
+        assert job.attempts == 2
+        assert RUNS["lease"] == 1
+        assert not await store.succeed(
+            db, claimed, "ghost-worker"
+        )  # its late finish changes nothing
+
+    async def test_shutdown_gives_back_the_job_in_hand(self, db, settings):
+        org = await make_org(db)
+        [job_id] = await add_jobs(db, org, "test.slow", ["s"])
+        worker = Worker(db, settings, concurrency=1, poll_interval=0.05, grace_seconds=0.2)
+        task = asyncio.create_task(worker.run())
+        await wait_until(db, job_id, lambda j: j.status == JobStatus.RUNNING)
+        worker.stop()
+        await task
+        job = (await jobs_by_id(db, [job_id]))[job_id]
+        assert job.status == JobStatus.QUEUED
+        assert job.attempts == 0
+        assert job.lease_owner is None
+
+
+class TestWakeUp:
+    async def test_a_commit_that_enqueues_wakes_an_idle_worker(self, db, settings):
+        org = await make_org(db)
+        worker = Worker(db, settings, concurrency=1, poll_interval=30)
+        task = asyncio.create_task(worker.run())
+        await asyncio.sleep(0.2)  # idle, waiting up to 30 s
+        [job_id] = await add_jobs(db, org, "test.count", ["wake"])
+        try:
+            await wait_until(db, job_id, lambda j: j.status == JobStatus.SUCCEEDED, seconds=3)
+        finally:
+            worker.stop()
+            await task
+
+    async def test_on_postgresql_listen_notify_wakes_a_worker_of_another_process(
+        self, db, settings, monkeypatch
+    ):
+        if db.dialect != "postgresql":
+            pytest.skip("LISTEN/NOTIFY is PostgreSQL's")
+        import imas.jobs.worker as worker_module
+
+        # As if the enqueuing commit happened in another process: no in-process wake-up.
+        monkeypatch.setattr(worker_module, "on_enqueue", lambda callback: lambda: None)
+        org = await make_org(db)
+        worker = Worker(db, settings, concurrency=1, poll_interval=30)
+        task = asyncio.create_task(worker.run())
+        await asyncio.sleep(0.3)
+        [job_id] = await add_jobs(db, org, "test.count", ["notify"])
+        try:
+            await wait_until(db, job_id, lambda j: j.status == JobStatus.SUCCEEDED, seconds=3)
+        finally:
+            worker.stop()
+            await task
