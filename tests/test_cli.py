@@ -39,7 +39,7 @@ def imas(database_url, tmp_path):
 
 
 async def test_db_upgrade(imas):
-    assert "database at head" in imas("db", "upgrade").stdout
+    assert "database at heads" in imas("db", "upgrade").stdout
 
 
 async def test_user_create_then_token_create_gives_a_working_token(imas, client):

@@ -120,7 +120,7 @@ def demo() -> None:
 
 
 @db_app.command("upgrade")
-def db_upgrade(revision: Annotated[str, typer.Argument()] = "head") -> None:
+def db_upgrade(revision: Annotated[str, typer.Argument()] = "heads") -> None:
     """Apply migrations up to REVISION (default: the latest)."""
     settings = get_settings()
     runner.upgrade(settings.database_url, revision)
