@@ -63,7 +63,7 @@ def _print_demo(creds: DemoCredentials, url: str) -> None:
     table.add_row("URL", url)
     table.add_row("API docs", f"{url}/api/docs/")
     table.add_row("Organization", creds.organization)
-    table.add_row("Users", ", ".join(creds.usernames) + "  (admin, responder, viewer)")
+    table.add_row("Users", ", ".join(creds.usernames) + "  (one of each role)")
     table.add_row("Password", creds.password)
     table.add_row("API token", creds.token)
     table.add_row("Try", f'curl -H "Authorization: Token {creds.token}" {url}/api/v1/users/me/')
