@@ -2,23 +2,11 @@
 
 from __future__ import annotations
 
-import httpx
 import pytest
 from fastapi import FastAPI
 
 from tests.conftest import client_for
-
-SHAPE = {"error", "code", "message", "details", "request_id"}
-
-
-def assert_error(response: httpx.Response, status: int, code: str) -> dict:
-    assert response.status_code == status, response.text
-    body = response.json()
-    assert body.keys() >= SHAPE
-    assert body["code"] == code
-    assert body["message"]
-    assert body["request_id"] == response.headers["X-Request-ID"]
-    return body
+from tests.helpers import assert_error
 
 
 class TestErrorShape:

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import insert
 
 from imas.orgs.models import Membership, Role, User
-from tests.api.test_errors import assert_error
+from tests.helpers import assert_error
 
 
 @pytest.fixture

@@ -8,9 +8,9 @@ import time
 import pytest
 
 from imas.api.app import create_app
-from tests.api.test_errors import assert_error
 from tests.conftest import client_for
 from tests.factories import make_actor
+from tests.helpers import assert_error
 
 REDIS_URL = "redis://127.0.0.1:6379/15"
 

@@ -13,9 +13,9 @@ import pytest
 from imas.catalog.models import Service
 from imas.db import Database
 from imas.incidents.models import Incident
-from tests.api.test_errors import assert_error
 from tests.audit.helpers import TRAIL, parse_csv, trail, when
 from tests.factories import Actor, make_actor
+from tests.helpers import assert_error
 from tests.incidents.factories import make_incident, make_service
 
 ITEM_KEYS = {

@@ -7,25 +7,9 @@ import itertools
 import pytest
 
 from tests.factories import PASSWORD, make_actor
+from tests.helpers import assert_error
 
-ERROR_KEYS = {"error", "code", "message", "details", "request_id"}
 VIEWER_SCOPES = ["incident:read", "pipeline:read", "webhook:read"]
-
-
-def assert_error(response, status: int, code: str, error: str | None = None) -> dict:
-    """The one error shape, with the status, code and (if given) title a user would check."""
-    assert response.status_code == status, response.text
-    body = response.json()
-    assert set(body) == ERROR_KEYS
-    assert body["code"] == code
-    if error is not None:
-        assert body["error"] == error
-    assert body["message"]
-    assert isinstance(body["details"], dict)
-    assert body["request_id"] == response.headers["x-request-id"]
-    return body
-
-
 _seq = itertools.count(1)
 
 

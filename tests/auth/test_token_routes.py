@@ -12,22 +12,7 @@ from imas.auth.service import create_api_token, hash_token, membership_for
 from imas.db import utcnow
 from imas.orgs.models import User
 from tests.factories import PASSWORD, make_actor
-
-ERROR_KEYS = {"error", "code", "message", "details", "request_id"}
-
-
-def assert_error(response, status: int, code: str, error: str | None = None) -> dict:
-    """The one error shape, with the status, code and (if given) title a user would check."""
-    assert response.status_code == status, response.text
-    body = response.json()
-    assert set(body) == ERROR_KEYS
-    assert body["code"] == code
-    if error is not None:
-        assert body["error"] == error
-    assert body["message"]
-    assert isinstance(body["details"], dict)
-    assert body["request_id"] == response.headers["x-request-id"]
-    return body
+from tests.helpers import assert_error
 
 
 async def obtain_token(client, login: str, password: str = PASSWORD, **extra) -> dict:

@@ -15,8 +15,8 @@ import pytest
 from imas.auth.scopes import ADMIN, INCIDENT_READ, PIPELINE_READ
 from imas.db import Database
 from imas.orgs.models import Organization
-from tests.api.test_errors import assert_error
 from tests.factories import Actor, make_actor
+from tests.helpers import assert_error
 
 READS = ("list", "get")
 WRITES = ("create", "patch", "put", "delete")

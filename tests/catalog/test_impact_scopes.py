@@ -7,9 +7,9 @@ from typing import Any
 
 from imas.db import Database
 from imas.orgs.models import Organization
-from tests.api.test_errors import assert_error
 from tests.catalog.access import AccessChecks
 from tests.catalog.factories import make_impact_scope
+from tests.helpers import assert_error
 
 SCOPES = "/api/v1/impact-scopes/"
 

@@ -10,9 +10,9 @@ from sqlalchemy import func, select
 from imas.catalog.models import RunbookStep
 from imas.db import Database
 from imas.orgs.models import Organization
-from tests.api.test_errors import assert_error
 from tests.catalog.access import AccessChecks
 from tests.catalog.factories import make_runbook, make_service
+from tests.helpers import assert_error
 
 RUNBOOKS = "/api/v1/runbooks/"
 READ_KEYS = {"id", "title", "description", "service", "steps", "created_at", "updated_at"}

@@ -8,9 +8,9 @@ from typing import Any
 from imas.db import Database, utcnow
 from imas.incidents.models import Incident
 from imas.orgs.models import Organization
-from tests.api.test_errors import assert_error
 from tests.catalog.access import AccessChecks
 from tests.catalog.factories import acting_for, make_runbook, make_service, make_team
+from tests.helpers import assert_error
 
 SERVICES = "/api/v1/services/"
 READ_KEYS = {

@@ -11,9 +11,9 @@ from sqlalchemy import select
 from imas.audit.models import AuditEvent
 from imas.db import Database
 from imas.orgs.models import Organization
-from tests.api.test_errors import assert_error
 from tests.catalog.access import AccessChecks
 from tests.catalog.factories import make_tag
+from tests.helpers import assert_error
 
 TAGS = "/api/v1/tags/"
 

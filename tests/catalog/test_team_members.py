@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import uuid
 
-from tests.api.test_errors import assert_error
 from tests.catalog.factories import make_team
 from tests.catalog.test_teams import TEAMS, ref, team_names
 from tests.factories import make_actor
+from tests.helpers import assert_error
 
 
 class TestMembersOnCreate:

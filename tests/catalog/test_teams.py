@@ -11,10 +11,10 @@ from sqlalchemy import select
 from imas.audit.models import AuditEvent
 from imas.db import Database
 from imas.orgs.models import Organization
-from tests.api.test_errors import assert_error
 from tests.catalog.access import AccessChecks
 from tests.catalog.factories import make_service, make_team
 from tests.factories import Actor, make_actor
+from tests.helpers import assert_error
 
 TEAMS = "/api/v1/teams/"
 READ_KEYS = {

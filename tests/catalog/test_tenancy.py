@@ -12,7 +12,6 @@ from sqlalchemy import Select
 from imas.catalog import repository
 from imas.catalog.models import ImpactScope, Runbook, Service, Tag, Team
 from imas.db import Database
-from tests.api.test_errors import assert_error
 from tests.catalog.factories import (
     acting_for,
     make_impact_scope,
@@ -22,6 +21,7 @@ from tests.catalog.factories import (
     make_team,
 )
 from tests.factories import Actor
+from tests.helpers import assert_error
 
 PATHS = ("teams", "services", "impact-scopes", "tags", "runbooks")
 

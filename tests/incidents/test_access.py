@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.api.test_errors import assert_error
 from tests.factories import make_actor
+from tests.helpers import assert_error
 from tests.incidents.factories import make_incident, make_service
 
 

@@ -11,7 +11,7 @@ from sqlalchemy import update
 from imas.db import Database
 from imas.incidents.models import Incident
 from imas.incidents.presenters import kpis
-from tests.api.test_errors import assert_error
+from tests.helpers import assert_error
 from tests.incidents.factories import make_incident
 
 

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import update
 
 from imas.incidents.models import Incident
-from tests.api.test_errors import assert_error
+from tests.helpers import assert_error
 from tests.incidents.factories import make_incident, make_service
 
 

@@ -9,8 +9,8 @@ from sqlalchemy import update
 
 from imas.incidents.models import Incident
 from imas.incidents.sla import DEFAULT_TARGETS, SlaStatus, Targets, priority, sla_status
-from tests.api.test_errors import assert_error
 from tests.factories import make_actor
+from tests.helpers import assert_error
 from tests.incidents.factories import make_incident, make_service
 
 T0 = datetime(2026, 2, 5, 18, 30, tzinfo=UTC)

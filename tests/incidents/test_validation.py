@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from imas.catalog.models import Tag
 from imas.incidents.models import Incident
-from tests.api.test_errors import assert_error
+from tests.helpers import assert_error
 from tests.incidents.factories import make_incident, make_service
 
 

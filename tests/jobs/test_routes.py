@@ -7,8 +7,8 @@ from sqlalchemy import update
 from imas.db import acting_in
 from imas.jobs.models import Job, JobStatus
 from imas.jobs.queue import enqueue
-from tests.api.test_errors import assert_error
 from tests.factories import make_actor
+from tests.helpers import assert_error
 
 
 async def a_job(db, org, status: str = JobStatus.QUEUED) -> Job:

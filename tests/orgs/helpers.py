@@ -7,24 +7,6 @@ from typing import Any
 
 import httpx
 
-ERROR_KEYS = {"error", "code", "message", "details", "request_id"}
-
-
-def assert_error(response: httpx.Response, status: int, code: str | None = None) -> dict[str, Any]:
-    """The one error shape, with the status (and machine code) expected; returns the body."""
-    assert response.status_code == status, response.text
-    body: dict[str, Any] = response.json()
-    assert set(body) == ERROR_KEYS
-    assert isinstance(body["error"], str)
-    assert body["error"]
-    assert isinstance(body["message"], str)
-    assert body["message"]
-    assert isinstance(body["details"], dict)
-    assert body["request_id"] == response.headers["X-Request-ID"]
-    if code is not None:
-        assert body["code"] == code
-    return body
-
 
 def without_id(body: dict[str, Any], ident: uuid.UUID | str) -> dict[str, Any]:
     """An error body with its request id dropped and `ident` masked, to compare two answers."""

@@ -10,7 +10,8 @@ from httpx import AsyncClient
 from imas.auth.scopes import ALL_SCOPES
 from imas.db import Database
 from tests.factories import Actor, make_actor
-from tests.orgs.helpers import assert_error, bearer, login
+from tests.helpers import assert_error
+from tests.orgs.helpers import bearer, login
 
 URL = "/api/v1/users/me/"
 SEED_FIELDS = {

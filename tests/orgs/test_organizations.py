@@ -9,7 +9,8 @@ from httpx import AsyncClient
 
 from imas.db import Database
 from tests.factories import Actor, make_actor
-from tests.orgs.helpers import assert_error, bearer, login, without_id
+from tests.helpers import assert_error
+from tests.orgs.helpers import bearer, login, without_id
 
 URL = "/api/v1/organizations/"
 SEED_BODY = {

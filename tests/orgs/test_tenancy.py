@@ -16,7 +16,8 @@ from imas.auth.models import ApiToken
 from imas.db import Database, TenantMismatch, acting_in
 from imas.orgs.models import Membership, Organization, Role, User
 from tests.factories import Actor, make_actor
-from tests.orgs.helpers import assert_error, bearer, login, without_id
+from tests.helpers import assert_error
+from tests.orgs.helpers import bearer, login, without_id
 
 
 async def rows_of(db: Database, model: Any, org: Organization) -> list[Any]:

@@ -12,7 +12,8 @@ from imas.auth.scopes import ALL_SCOPES
 from imas.db import Database, acting_in
 from imas.orgs.models import Membership, Role
 from tests.factories import Actor, make_actor
-from tests.orgs.helpers import assert_error, bearer, login, obtain_token, without_id
+from tests.helpers import assert_error
+from tests.orgs.helpers import bearer, login, obtain_token, without_id
 
 URL = "/api/v1/users/"
 USER_FIELDS = {
