@@ -8,7 +8,7 @@ import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import Any, Literal
 
 from sqlalchemy import case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -175,32 +175,45 @@ async def revoke_token_of(session: AsyncSession, principal: Principal, token_id:
     await revoke_api_token(session, token.id)
 
 
-async def principal_from_api_token(session: AsyncSession, raw: str) -> Principal:
+async def _holder(
+    session: AsyncSession, model: type[ApiToken] | type[AuthSession], match: Any, what: str
+) -> tuple[Any, User, Membership, Organization]:
+    """The credential matching `match`, its user, membership and org, if it may still be used."""
     row = (
         await session.execute(
-            select(ApiToken, User, Membership, Organization)
-            .join(User, User.id == ApiToken.user_id)
+            select(model, User, Membership, Organization)
+            .join(User, User.id == model.user_id)
             .join(
                 Membership,
-                (Membership.user_id == ApiToken.user_id)
-                & (Membership.organization_id == ApiToken.organization_id),
+                (Membership.user_id == model.user_id)
+                & (Membership.organization_id == model.organization_id),
             )
-            .join(Organization, Organization.id == ApiToken.organization_id)
-            .where(ApiToken.token_hash == hash_token(raw))
+            .join(Organization, Organization.id == model.organization_id)
+            .where(match)
             .execution_options(all_orgs=True)
         )
     ).first()
     if row is None:
         raise NotAuthenticated(
-            "The API token is invalid.", error="Invalid token", code="invalid_token"
+            f"This {what} is invalid or no longer exists.",
+            error="Invalid token",
+            code="invalid_token",
         )
-    token, user, membership, org = row
-    if token.revoked_at is not None:
-        raise TokenExpired("This API token has been revoked; create a new one.")
-    if token.expires_at is not None and token.expires_at <= utcnow():
-        raise TokenExpired("This API token has expired; create a new one.")
+    credential: ApiToken | AuthSession = row[0]
+    user, membership, org = row[1], row[2], row[3]
+    if credential.revoked_at is not None:
+        raise TokenExpired(f"This {what} has been revoked or logged out; get a new one.")
+    if credential.expires_at is not None and credential.expires_at <= utcnow():
+        raise TokenExpired(f"This {what} has expired; get a new one.")
     if not user.is_active:
         raise NotAuthenticated("This user account is disabled.", code="account_disabled")
+    return credential, user, membership, org
+
+
+async def principal_from_api_token(session: AsyncSession, raw: str) -> Principal:
+    token, user, membership, org = await _holder(
+        session, ApiToken, ApiToken.token_hash == hash_token(raw), "API token"
+    )
     return Principal(
         user=user,
         organization=org,
@@ -255,34 +268,7 @@ async def _live_session(
         raise NotAuthenticated(
             "The token is invalid.", error="Invalid token", code="invalid_token"
         ) from exc
-    row = (
-        await session.execute(
-            select(AuthSession, User, Membership, Organization)
-            .join(User, User.id == AuthSession.user_id)
-            .join(
-                Membership,
-                (Membership.user_id == AuthSession.user_id)
-                & (Membership.organization_id == AuthSession.organization_id),
-            )
-            .join(Organization, Organization.id == AuthSession.organization_id)
-            .where(AuthSession.id == sid)
-            .execution_options(all_orgs=True)
-        )
-    ).first()
-    if row is None:
-        raise NotAuthenticated(
-            "This session no longer exists; log in again.",
-            code="invalid_token",
-            error="Invalid token",
-        )
-    auth, user, membership, org = row
-    if auth.revoked_at is not None:
-        raise TokenExpired("This session has been logged out; log in again.")
-    if auth.expires_at <= utcnow():
-        raise TokenExpired("This session has expired; log in again.")
-    if not user.is_active:
-        raise NotAuthenticated("This user account is disabled.", code="account_disabled")
-    return auth, user, membership, org
+    return await _holder(session, AuthSession, AuthSession.id == sid, "session")
 
 
 async def principal_from_jwt(session: AsyncSession, raw: str, *, secret: str) -> Principal:
