@@ -8,7 +8,7 @@ import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from sqlalchemy import case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -199,7 +199,7 @@ async def _holder(
             error="Invalid token",
             code="invalid_token",
         )
-    credential: ApiToken | AuthSession = row[0]
+    credential = cast(ApiToken | AuthSession, row[0])
     user, membership, org = row[1], row[2], row[3]
     if credential.revoked_at is not None:
         raise TokenExpired(f"This {what} has been revoked or logged out; get a new one.")
