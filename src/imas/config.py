@@ -52,6 +52,19 @@ class Settings(BaseSettings):
         default=None, description="Run a job worker inside `imas serve` (default: on SQLite)"
     )
     worker_concurrency: int = Field(default=4, ge=1, le=64)
+    worker_lease_seconds: float = Field(
+        default=60.0,
+        ge=1.0,
+        le=3600.0,
+        description="How long a worker holds a job before another may take it up (renewed while "
+        "the worker lives; a killed worker's jobs return after at most this long)",
+    )
+
+    webhook_allow_private: bool = Field(
+        default=False,
+        description="Let outbound webhooks reach loopback, private and link-local addresses "
+        "(off: such URLs are refused, an SSRF guard)",
+    )
 
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
     db_pool_size: int = Field(default=10, ge=1)

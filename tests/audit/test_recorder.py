@@ -444,3 +444,26 @@ class TestFailedRequestsLeaveNoTrace:
 
         assert response.status_code == 200
         assert added == []
+
+
+class TestWebhookSubscriptions:
+    async def test_its_secret_and_headers_never_reach_the_trail(self, client, admin):
+        request = client.post(
+            "/api/v1/webhook-subscriptions/",
+            headers=admin.headers,
+            json={
+                "name": "ITSM",
+                "url": "https://your-system.com/webhooks/incidents",
+                "events": ["INCIDENT_CREATED"],
+                "headers": {"X-Api-Key": "receiver-api-key-123"},
+            },
+        )
+        response, added = await changes(client, admin.headers, request)
+
+        assert response.status_code == 201, response.text
+        event = only(added, "webhook_subscription.created")
+        assert event["after"]["secret_encrypted"] == "[redacted]"
+        assert event["after"]["headers"] == "[redacted]"
+        text = await everything_as_text(client, admin)
+        assert "receiver-api-key-123" not in text
+        assert response.json()["secret"] not in text

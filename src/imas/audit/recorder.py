@@ -22,7 +22,7 @@ from imas.audit.models import AuditEvent
 from imas.db import TenantSession
 
 REDACTED = "[redacted]"
-SECRET_COLUMNS = frozenset({"password_hash", "token_hash"})
+SECRET_COLUMNS = frozenset({"password_hash", "token_hash", "secret_encrypted", "headers"})
 SKIPPED_COLUMNS = frozenset({"updated_at", "organization_id"})
 
 

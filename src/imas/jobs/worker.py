@@ -36,7 +36,7 @@ class Worker:
         *,
         concurrency: int = 4,
         poll_interval: float = 1.0,
-        lease_seconds: float = 60.0,
+        lease_seconds: float | None = None,
         grace_seconds: float = 20.0,
         name: str | None = None,
     ) -> None:
@@ -44,7 +44,7 @@ class Worker:
         self.settings = settings
         self.concurrency = concurrency
         self.poll_interval = poll_interval
-        self.lease_seconds = lease_seconds
+        self.lease_seconds = lease_seconds or settings.worker_lease_seconds
         self.grace_seconds = grace_seconds
         self.name = name or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self._wake = asyncio.Event()

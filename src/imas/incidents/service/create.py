@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from imas.catalog import lookups
 from imas.db import utcnow
 from imas.errors import ValidationFailed
+from imas.events import incidents as incident_events
 from imas.incidents import repository
 from imas.incidents.exceptions import IncidentAlreadyExists
 from imas.incidents.models import Incident, Status, TimelineType
@@ -103,5 +104,6 @@ async def create_incident(session: AsyncSession, actor: User, data: IncidentCrea
             )
             timeline.record(session, incident, TimelineType.ASSIGNMENT, f"Assigned to {who}", actor)
         await session.flush()
+        await incident_events.created(session, incident, actor)
         return incident
     raise RuntimeError("could not allocate a unique incident short id")

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from imas.catalog import lookups
 from imas.catalog.models import Tag
 from imas.errors import NotFound
+from imas.events import incidents as incident_events
 from imas.incidents import repository
 from imas.incidents.models import Comment, Incident, TimelineType
 from imas.incidents.schemas import CommentCreate, IncidentUpdate
@@ -35,6 +36,7 @@ async def update_incident(
     """Apply the fields given (null clears an optional one); each change joins the timeline."""
     given = data.model_fields_set
     incident = await _locked_with_links(session, incident_id)
+    before = incident_events.snapshot(incident)
     if data.title and data.title != incident.title:
         clash = await repository.open_duplicate(session, incident.service_id, data.title)
         if clash is not None:
@@ -55,6 +57,7 @@ async def update_incident(
         if existing is None:
             raise
         raise already_exists(existing) from None
+    await incident_events.updated(session, incident, actor, before)
     if "status" in given and data.status and data.status != incident.status:
         incident = await transition(session, incident.id, actor, data.status)
     return incident
@@ -162,10 +165,12 @@ async def add_tags(
 ) -> Incident:
     """Add tags by name; unknown names become new tags."""
     incident = await _locked_with_links(session, incident_id)
+    before = incident_events.snapshot(incident)
     current = [t.name for t in incident.tags]
     wanted = await lookups.tags_by_name(session, current + [n for n in names if n not in current])
     _set_tags(session, incident, actor, wanted)
     await session.flush()
+    await incident_events.updated(session, incident, actor, before)
     return incident
 
 
@@ -178,8 +183,10 @@ async def remove_tag(
             f"Incident {incident.short_id} has no tag '{name}'.",
             details={"tag": name, "tags": sorted(t.name for t in incident.tags)},
         )
+    before = incident_events.snapshot(incident)
     _set_tags(session, incident, actor, [t for t in incident.tags if t.name != name])
     await session.flush()
+    await incident_events.updated(session, incident, actor, before)
     return incident
 
 
@@ -204,5 +211,6 @@ async def add_comment(
 
 
 async def delete_incident(session: AsyncSession, incident: Incident) -> None:
+    await incident_events.deleted(session, incident)
     await session.delete(incident)
     await session.flush()

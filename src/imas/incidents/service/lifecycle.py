@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from imas.audit.recorder import label
 from imas.db import utcnow
+from imas.events import incidents as incident_events
 from imas.incidents import repository
 from imas.incidents.exceptions import InvalidTransition
 from imas.incidents.models import Incident, Status, TimelineType
@@ -78,6 +79,7 @@ async def _move(
         to_status=to,
     )
     await session.flush()
+    await incident_events.moved(session, incident, actor, before, verb)
     return incident
 
 

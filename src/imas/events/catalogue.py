@@ -1,0 +1,54 @@
+"""The names of IMAS's events: the seeds' own, one list for every domain."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class EventType(StrEnum):
+    # Incidents: seed 001's names (INCIDENT_CREATED-style).
+    INCIDENT_CREATED = "INCIDENT_CREATED"
+    INCIDENT_UPDATED = "INCIDENT_UPDATED"
+    INCIDENT_ASSIGNED = "INCIDENT_ASSIGNED"
+    INCIDENT_ACKNOWLEDGED = "INCIDENT_ACKNOWLEDGED"
+    INCIDENT_MITIGATED = "INCIDENT_MITIGATED"
+    INCIDENT_RESOLVED = "INCIDENT_RESOLVED"
+    INCIDENT_REOPENED = "INCIDENT_REOPENED"
+    INCIDENT_DELETED = "INCIDENT_DELETED"
+    # Alerts (emitted by the alerts domain).
+    ALERT_RECEIVED = "ALERT_RECEIVED"
+
+
+@dataclass(frozen=True)
+class EventInfo:
+    name: EventType
+    domain: str
+    description: str
+
+
+CATALOGUE: tuple[EventInfo, ...] = (
+    EventInfo(EventType.INCIDENT_CREATED, "incidents", "An incident was opened."),
+    EventInfo(
+        EventType.INCIDENT_UPDATED,
+        "incidents",
+        "Fields of an incident changed (title, description, severity, tags, links...); "
+        "`data.changes` says which, from what to what.",
+    ),
+    EventInfo(
+        EventType.INCIDENT_ASSIGNED,
+        "incidents",
+        "The lead, assigned team or assigned user of an incident changed.",
+    ),
+    EventInfo(
+        EventType.INCIDENT_ACKNOWLEDGED,
+        "incidents",
+        "Someone took an incident on (also sent when an incident is mitigated straight from "
+        "TRIGGERED, which acknowledges it).",
+    ),
+    EventInfo(EventType.INCIDENT_MITIGATED, "incidents", "The impact of an incident stopped."),
+    EventInfo(EventType.INCIDENT_RESOLVED, "incidents", "An incident was resolved."),
+    EventInfo(EventType.INCIDENT_REOPENED, "incidents", "A resolved incident was opened again."),
+    EventInfo(EventType.INCIDENT_DELETED, "incidents", "An incident was deleted."),
+    EventInfo(EventType.ALERT_RECEIVED, "alerts", "An alert from a monitoring source arrived."),
+)
