@@ -1,5 +1,6 @@
 """Every table of IMAS, imported in one place for Alembic and the model/migration check."""
 
+from imas.alerts.models import Alert, Integration, Silence
 from imas.audit import recorder  # noqa: F401  (registers the audit hook on every session)
 from imas.audit.models import AuditEvent
 from imas.auth.models import ApiToken, AuthSession
@@ -7,27 +8,34 @@ from imas.catalog.models import ImpactScope, Runbook, RunbookStep, Service, Tag,
 from imas.db import Base
 from imas.incidents.models import Comment, Incident, SlaPolicy, TimelineEntry
 from imas.jobs.models import Job
+from imas.notify.models import WebhookAttempt, WebhookDelivery, WebhookSubscription
 from imas.orgs.models import Membership, Organization, User
 
 metadata = Base.metadata
 
 __all__ = [
+    "Alert",
     "ApiToken",
     "AuditEvent",
     "AuthSession",
     "Comment",
     "ImpactScope",
     "Incident",
+    "Integration",
     "Job",
     "Membership",
     "Organization",
     "Runbook",
     "RunbookStep",
     "Service",
+    "Silence",
     "SlaPolicy",
     "Tag",
     "Team",
     "TimelineEntry",
     "User",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookSubscription",
     "metadata",
 ]

@@ -11,6 +11,7 @@ from fastapi import FastAPI
 
 import imas.models  # noqa: F401  (every table, and the audit hook)
 from imas import __version__
+from imas.alerts.routes import routers as alert_routers
 from imas.api.errors import install_error_handlers
 from imas.api.health import router as health_router
 from imas.api.middleware import RequestContextMiddleware
@@ -27,6 +28,7 @@ from imas.jobs.routes import router as jobs_router
 from imas.jobs.worker import Worker
 from imas.logging import configure_logging
 from imas.migrations.runner import upgrade
+from imas.notify.routes import router as webhooks_router
 from imas.orgs.routes import router as organizations_router
 from imas.orgs.user_routes import router as users_router
 
@@ -78,7 +80,9 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         users_router,
         *catalog_routers,
         *incident_routers,
+        *alert_routers,
         jobs_router,
+        webhooks_router,
         audit_router,
     ]
     for router in routers:

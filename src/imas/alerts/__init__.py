@@ -1,0 +1,1 @@
+"""Alert intake: integrations, source plugins, normalized alerts, dedup and grouping, silences."""

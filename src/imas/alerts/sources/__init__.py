@@ -1,0 +1,1 @@
+"""Alert sources: one module per monitoring tool, each one `Source` subclass (see `registry`)."""
