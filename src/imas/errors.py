@@ -59,6 +59,17 @@ class ValidationFailed(IMASError):
         return cls(message or "The request is invalid.", details=details)
 
 
+class MalformedJson(IMASError):
+    status_code = 400
+    code = "malformed_json"
+    error = "Malformed JSON"
+
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(
+            message or "The request body is not valid JSON; check quotes, commas and brackets."
+        )
+
+
 class NotAuthenticated(IMASError):
     status_code = 401
     code = "not_authenticated"

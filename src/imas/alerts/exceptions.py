@@ -34,12 +34,6 @@ class InvalidPayload(ValidationFailed):
         )
 
 
-class MalformedJson(IMASError):
-    status_code = 400
-    code = "malformed_json"
-    error = "Malformed JSON"
-
-
 class InvalidIntegrationKey(NotAuthenticated):
     code = "invalid_integration_key"
     error = "Invalid integration key"

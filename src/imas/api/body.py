@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 from fastapi import Request
 from pydantic import BaseModel, ValidationError
 
-from imas.errors import IMASError, ValidationFailed
+from imas.errors import MalformedJson, ValidationFailed
 
 M = TypeVar("M", bound=BaseModel)
 _FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")
@@ -39,11 +39,7 @@ async def parse_json_or_form(request: Request, model: type[M]) -> M:
         try:
             data = json.loads(raw) if raw else {}
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise IMASError(
-                "The request body is not valid JSON; check quotes, commas and brackets.",
-                error="Malformed JSON",
-                code="malformed_json",
-            ) from exc
+            raise MalformedJson() from exc
     if not isinstance(data, dict):
         raise ValidationFailed(
             "body: expected a JSON object", details={"body": ["expected an object"]}

@@ -17,7 +17,7 @@ from pydantic import BaseModel
 from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from imas.errors import IMASError, RateLimited, ValidationFailed
+from imas.errors import IMASError, MalformedJson, RateLimited, ValidationFailed
 
 log = structlog.get_logger("imas.api")
 
@@ -95,13 +95,7 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     errors = exc.errors()
     if any(e.get("type") == "json_invalid" for e in errors):
-        return error_response(
-            request,
-            400,
-            error="Malformed JSON",
-            code="malformed_json",
-            message="The request body is not valid JSON; check quotes, commas and brackets.",
-        )
+        return await _imas_error(request, MalformedJson())
     return await _imas_error(request, ValidationFailed.from_errors(errors))
 
 

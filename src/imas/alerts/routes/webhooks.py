@@ -16,7 +16,6 @@ from imas.alerts.exceptions import (
     IntegrationDisabled,
     IntegrationKindMismatch,
     InvalidIntegrationKey,
-    MalformedJson,
 )
 from imas.alerts.models import Integration
 from imas.alerts.presenters import WEBHOOKS, webhook_url
@@ -25,6 +24,7 @@ from imas.alerts.sources import registry
 from imas.alerts.sources.base import Source
 from imas.api.deps import LimiterDep, SessionDep
 from imas.api.ratelimit import client_address
+from imas.errors import MalformedJson
 
 router = APIRouter(prefix=WEBHOOKS, tags=["webhooks"])
 
