@@ -11,8 +11,8 @@ from imas.auth.scopes import INCIDENT_READ, INCIDENT_WRITE, PIPELINE_READ
 from tests.alerts.factories import make_integration
 from tests.alerts.helpers import alert_detail, alerts, incident, post
 from tests.alerts.payloads import SEED_GENERIC, alertmanager, am_alert
-from tests.api.test_errors import assert_error
 from tests.factories import make_actor
+from tests.helpers import assert_error
 from tests.incidents.factories import make_service
 
 PATH = "/api/v1/alerts/"

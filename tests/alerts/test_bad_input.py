@@ -9,7 +9,7 @@ import pytest
 from tests.alerts.factories import make_integration
 from tests.alerts.helpers import counts, post
 from tests.alerts.payloads import SEED_ALERTMANAGER, alertmanager, am_alert
-from tests.api.test_errors import assert_error
+from tests.helpers import assert_error
 
 
 async def raw_post(client, hook, content: bytes, headers=None):
@@ -175,3 +175,25 @@ class TestAtomicity:
         response = await post(client, am, payload, expect=None)
         assert_error(response, 500, "internal_error")
         assert await counts(db) == (0, 0)
+
+
+class TestNulCharacters:
+    """A tool's NUL characters are replaced, not refused: a refusal would be retried forever."""
+
+    async def test_a_nul_in_alert_text_is_stored_as_a_replacement_character(
+        self, client, db, am, admin
+    ):
+        payload = alertmanager(am_alert(instance="1", summary="disk\u0000full"))
+        response = await post(client, am, payload)
+        assert response.json()["received"] == 1
+        listed = await client.get("/api/v1/alerts/", headers=admin.headers)
+        [alert] = listed.json()["results"]
+        assert alert["title"] == "disk\ufffdfull"
+
+    async def test_elsewhere_a_nul_is_still_refused(self, client, admin):
+        response = await client.post(
+            "/api/v1/silences/",
+            headers={**admin.headers, "Content-Type": "application/json"},
+            content=b'{"comment": "a\\u0000b"}',
+        )
+        assert_error(response, 400, "bad_request")

@@ -13,8 +13,8 @@ from imas.auth.scopes import ADMIN, INCIDENT_READ, PIPELINE_READ
 from tests.alerts.factories import make_integration
 from tests.alerts.helpers import post
 from tests.alerts.payloads import SEED_ALERTMANAGER
-from tests.api.test_errors import assert_error
 from tests.factories import make_actor
+from tests.helpers import assert_error
 
 PATH = "/api/v1/integrations/"
 

@@ -9,7 +9,7 @@ import pytest
 from imas.auth.scopes import INCIDENT_WRITE
 from imas.db import utcnow
 from tests.alerts.factories import make_silence
-from tests.api.test_errors import assert_error
+from tests.helpers import assert_error
 
 PATH = "/api/v1/silences/"
 

@@ -27,6 +27,7 @@ _SANE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 # turned away at the door, in the query string, a raw body or a JSON "\u0000" escape.
 _NUL_IN_URL = re.compile(rb"%00")
 _NUL_IN_BODY = re.compile(rb"\x00|\\u0000")
+WEBHOOK_PREFIX = "/api/v1/webhooks/"
 _NUL_MESSAGE = "NUL characters (\\u0000) are not accepted in IMAS requests."
 
 
@@ -75,7 +76,10 @@ class RequestContextMiddleware:
             elif _NUL_IN_URL.search(scope.get("query_string", b"")) or "\x00" in scope["path"]:
                 await self._refuse_nul(scope, receive, send_wrapper)
             else:
-                await self.app(scope, self._limited(receive), send_wrapper)
+                # Monitoring tools' payloads are cleaned by their receivers instead (a refusal
+                # would make the tool retry forever): see imas.alerts.routes.webhooks.
+                webhook = scope["path"].startswith(WEBHOOK_PREFIX)
+                await self.app(scope, self._limited(receive, refuse_nul=not webhook), send_wrapper)
         finally:
             HTTP_IN_PROGRESS.dec()
             elapsed = time.perf_counter() - started
@@ -91,7 +95,7 @@ class RequestContextMiddleware:
             )
             structlog.contextvars.unbind_contextvars("request_id")
 
-    def _limited(self, receive: Receive) -> Receive:
+    def _limited(self, receive: Receive, *, refuse_nul: bool = True) -> Receive:
         received = 0
         limit = self.max_body_bytes
         tail = b""
@@ -104,7 +108,7 @@ class RequestContextMiddleware:
                 received += len(chunk)
                 if received > limit:
                     raise HTTPException(413, detail=f"The request body exceeds {limit} bytes.")
-                if _NUL_IN_BODY.search(tail + chunk):
+                if refuse_nul and _NUL_IN_BODY.search(tail + chunk):
                     raise HTTPException(400, detail=_NUL_MESSAGE)
                 tail = chunk[-5:]
             return message

@@ -48,11 +48,23 @@ def _json(raw: bytes) -> Any:
     if not raw.strip():
         raise MalformedJson("The request body is empty; send the tool's JSON payload.")
     try:
-        return json.loads(raw)
+        return _without_nul(json.loads(raw))
     except (UnicodeDecodeError, json.JSONDecodeError):
         raise MalformedJson(
             "The request body is not valid JSON; check quotes, commas and brackets."
         ) from None
+
+
+def _without_nul(value: Any) -> Any:
+    """A tool's NUL characters become U+FFFD: refusing the post would make it retry forever,
+    and no database column may hold NUL (the middleware lets webhook bodies through for this)."""
+    if isinstance(value, str):
+        return value.replace("\x00", "\ufffd")
+    if isinstance(value, list):
+        return [_without_nul(v) for v in value]
+    if isinstance(value, dict):
+        return {_without_nul(k): _without_nul(v) for k, v in value.items()}
+    return value
 
 
 async def _integration(
