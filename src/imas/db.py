@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy import JSON, DateTime, ForeignKey, MetaData, TypeDecorator, Uuid, event
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -230,3 +231,18 @@ def org_of(session: AsyncSession) -> uuid.UUID:
     if org_id is None:
         raise RuntimeError("this session is not bound to an organization")
     return org_id  # type: ignore[no-any-return]
+
+
+UNIQUE_VIOLATION = "23505"  # PostgreSQL's SQLSTATE
+
+
+def is_unique_violation(exc: IntegrityError) -> bool:
+    """A duplicate key (rather than, say, a foreign key that vanished meanwhile)."""
+    orig: Any = exc.orig
+    sqlstate = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
+    if sqlstate:
+        return bool(sqlstate == UNIQUE_VIOLATION)
+    errorname = getattr(orig, "sqlite_errorname", None)
+    if errorname:
+        return bool(errorname == "SQLITE_CONSTRAINT_UNIQUE")
+    return "unique" in str(orig).lower()

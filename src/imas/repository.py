@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from typing import Any, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.interfaces import ORMOption
 
+from imas.db import Database
 from imas.errors import NotFound
 
 T = TypeVar("T")
@@ -32,3 +33,15 @@ async def get_or_404(
     if found is None:
         raise NotFound.of(kind, ident)
     return found
+
+
+async def stream_in_org(db: Database, org_id: uuid.UUID, stmt: Select[Any]) -> AsyncIterator[Any]:
+    """The rows of `stmt` from a read session of their own, bound to `org_id`.
+
+    For streamed bodies (CSV): they are sent after the request's session has closed.
+    """
+    async with db.read_sessions() as session:
+        session.info["organization_id"] = org_id
+        result = await session.stream_scalars(stmt.execution_options(yield_per=500))
+        async for row in result:
+            yield row

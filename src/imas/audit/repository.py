@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -13,7 +13,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from imas.api.filtering import apply_ordering, apply_range, apply_search
 from imas.audit.models import AuditEvent
-from imas.db import Database
 from imas.errors import NotFound, ValidationFailed
 
 SHORT_ID = re.compile(r"^INC-[A-Z0-9]{6}$", re.IGNORECASE)
@@ -107,13 +106,3 @@ async def get(session: AsyncSession, event_id: uuid.UUID, *, incident_only: bool
     if event is None:
         raise NotFound.of("audit event", event_id)
     return event
-
-
-async def stream(db: Database, org_id: uuid.UUID, stmt: Select[Any]) -> AsyncIterator[AuditEvent]:
-    """The rows of `stmt` from a read session of their own, bound to `org_id` (for CSV bodies,
-    which are sent after the request's session has closed)."""
-    async with db.read_sessions() as session:
-        session.info["organization_id"] = org_id
-        result = await session.stream_scalars(stmt.execution_options(yield_per=500))
-        async for event in result:
-            yield event

@@ -23,6 +23,7 @@ from imas.audit.schemas import ActorRef, AuditEventRead
 from imas.auth.scopes import ADMIN, INCIDENT_READ
 from imas.auth.service import Principal
 from imas.db import Database
+from imas.repository import stream_in_org
 from imas.types import UtcDateTime
 
 router = APIRouter(prefix="/api/v1/audit-trail", tags=["audit"])
@@ -158,7 +159,7 @@ async def list_audit_events(
         ordering=ordering,
     )
     if format_ == "csv":
-        rows = repository.stream(db, principal.organization.id, stmt)
+        rows = stream_in_org(db, principal.organization.id, stmt)
         return csv_response(rows, CSV_COLUMNS, "audit_trail.csv")
     return await paginate(session, stmt, pages, request, _read)
 

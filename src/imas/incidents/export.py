@@ -17,6 +17,7 @@ from imas.db import Database
 from imas.incidents.models import Incident
 from imas.incidents.presenters import View
 from imas.incidents.sla import priority, sla_status
+from imas.repository import stream_in_org
 
 
 def _iso(value: Any) -> str:
@@ -45,10 +46,6 @@ def columns(view: View) -> list[tuple[str, Any]]:
     ]
 
 
-async def stream(db: Database, org_id: uuid.UUID, stmt: Select[Any]) -> AsyncIterator[Incident]:
+def stream(db: Database, org_id: uuid.UUID, stmt: Select[Any]) -> AsyncIterator[Incident]:
     stmt = stmt.options(joinedload(Incident.service), joinedload(Incident.assigned_team))
-    async with db.read_sessions() as session:
-        session.info["organization_id"] = org_id
-        result = await session.stream_scalars(stmt.execution_options(yield_per=500))
-        async for incident in result:
-            yield incident
+    return stream_in_org(db, org_id, stmt)

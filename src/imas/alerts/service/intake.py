@@ -35,8 +35,7 @@ from imas.alerts import repository
 from imas.alerts.matchers import all_match
 from imas.alerts.models import Alert, AlertStatus, Integration, ResolveBehaviour, Silence
 from imas.alerts.sources.base import AlertIn
-from imas.catalog.service.common import is_unique_violation
-from imas.db import utcnow
+from imas.db import is_unique_violation, utcnow
 from imas.incidents import service as incidents
 from imas.incidents.exceptions import IncidentAlreadyExists
 from imas.incidents.models import Incident, Status, TimelineType

@@ -7,21 +7,8 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from imas.db import is_unique_violation
 from imas.errors import Conflict
-
-UNIQUE_VIOLATION = "23505"  # PostgreSQL's SQLSTATE
-
-
-def is_unique_violation(exc: IntegrityError) -> bool:
-    """A duplicate key (rather than, say, a foreign key that vanished meanwhile)."""
-    orig: Any = exc.orig
-    sqlstate = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
-    if sqlstate:
-        return bool(sqlstate == UNIQUE_VIOLATION)
-    errorname = getattr(orig, "sqlite_errorname", None)
-    if errorname:
-        return bool(errorname == "SQLITE_CONSTRAINT_UNIQUE")
-    return "unique" in str(orig).lower()
 
 
 async def save_named(session: AsyncSession, obj: Any, thing: str) -> None:
