@@ -125,20 +125,21 @@ def _receiver(source: type[Source]) -> Callable[..., Coroutine[Any, Any, Receive
         short_ids = await repository.short_ids(
             session, {o.incident_id for o in outcomes if o.incident_id is not None}
         )
+        received = [
+            ReceivedAlert(
+                id=o.alert_id,
+                fingerprint=o.fingerprint,
+                status=o.status,
+                incident=short_ids.get(o.incident_id) if o.incident_id else None,
+                deduplicated=o.deduplicated,
+                silenced=o.silenced,
+            )
+            for o in outcomes
+        ]
         return Received(
             received=len(alerts),
-            alerts=[
-                ReceivedAlert(
-                    id=o.alert_id,
-                    fingerprint=o.fingerprint,
-                    status=o.status,
-                    incident=short_ids.get(o.incident_id) if o.incident_id else None,
-                    deduplicated=o.deduplicated,
-                    silenced=o.silenced,
-                )
-                for o in outcomes
-            ],
-            **configured.response_extra(alerts),
+            alerts=received,
+            **configured.response_extra(alerts, received),
         )
 
     receive.__name__ = f"receive_{source.kind.replace('-', '_')}"

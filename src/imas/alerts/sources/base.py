@@ -15,13 +15,16 @@ import json
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from imas.alerts.exceptions import InvalidPayload
 from imas.alerts.models import AlertStatus
 from imas.incidents.models import Severity
+
+if TYPE_CHECKING:
+    from imas.alerts.schemas import ReceivedAlert
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -117,8 +120,11 @@ class Source(ABC):
         """The integration key when the tool carries it in the body (PagerDuty's routing_key)."""
         return None
 
-    def response_extra(self, alerts: list[AlertIn]) -> dict[str, Any]:
-        """Fields the tool's clients expect in the answer, besides IMAS's own."""
+    def response_extra(
+        self, alerts: list[AlertIn], received: list[ReceivedAlert]
+    ) -> dict[str, Any]:
+        """Fields the tool's clients expect in the answer, besides IMAS's own; `received` says
+        what became of each alert (same order as `alerts`)."""
         return {}
 
     def severity(self, raw: object) -> Severity:

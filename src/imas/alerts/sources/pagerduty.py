@@ -7,7 +7,7 @@ https://developer.pagerduty.com/docs/events-api-v2/trigger-events/
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from pydantic import BaseModel, Field, model_validator
 
@@ -25,6 +25,9 @@ from imas.alerts.sources.base import (
 )
 from imas.incidents.models import Severity
 from imas.types import UtcDateTime
+
+if TYPE_CHECKING:
+    from imas.alerts.schemas import ReceivedAlert
 
 
 class PagerDutyPayload(BaseModel):
@@ -85,7 +88,9 @@ class PagerDutySource(Source):
         key = first.get("routing_key") if isinstance(first, dict) else None
         return key if isinstance(key, str) and key else None
 
-    def response_extra(self, alerts: list[AlertIn]) -> dict[str, Any]:
+    def response_extra(
+        self, alerts: list[AlertIn], received: list[ReceivedAlert]
+    ) -> dict[str, Any]:
         """What PagerDuty answers (its clients read `dedup_key`)."""
         extra: dict[str, Any] = {"message": "Event processed"}
         if len(alerts) == 1:
