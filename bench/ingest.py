@@ -8,7 +8,8 @@ It starts `imas serve` itself on a fresh database (durable: a 2xx only after com
 organization, a service and an Alertmanager integration, then drives two loads with `wrk` from a
 second process on loopback:
   - batched: Alertmanager webhook posts of 100 alerts (50 new fingerprints, 40 repeats of known
-    ones, 10 resolutions), at concurrency 4;
+    ones, 10 resolutions), at concurrency 4; like Alertmanager's own posts, each is one group
+    (one of 20 alertnames, so 20 incidents, each alert differing by `instance`);
   - single: posts of one alert (half new, half repeats) at concurrency 16.
 It prints alerts/s, requests/s, p50/p99 latency and the server's peak RSS for each run, the
 medians over `--runs`, and the machine. With `--peer alertmanager` the same two loads go to
@@ -44,33 +45,36 @@ LUA = textwrap.dedent(
     setup = function(thread) thread:set("id", thread_id); thread_id = thread_id + 1 end
     init = function(args) math.randomseed(id * 7919 + os.time()) end
 
-    local function alert(kind, n)
-      local name, status, ends = "", "firing", "0001-01-01T00:00:00Z"
-      if kind == "new" then name = string.format("New-%d-%d-%d", id, counter, n)
-      else name = string.format("Known-%d", math.random(0, 199)) end
+    -- Like Alertmanager's webhook, a post is one group of alerts: they share the group's
+    -- alertname (20 groups, each one incident in IMAS) and differ by instance.
+    local function alert(group, kind, n)
+      local instance, status, ends = "", "firing", "0001-01-01T00:00:00Z"
+      if kind == "new" then instance = string.format("new-%d-%d-%d", id, counter, n)
+      else instance = string.format("known-%d", math.random(0, 199)) end
       if kind == "resolved" then status = "resolved"; ends = "2026-01-01T00:05:00Z" end
       local labels = string.format(
-        '{"alertname":"%s","service":"bench-service","severity":"warning","instance":"i-%d"}', name, n % 7)
+        '{"alertname":"%s","service":"bench-service","severity":"warning","instance":"%s"}', group, instance)
       if shape == "alertmanager" then
         if kind ~= "resolved" then ends = "2999-01-01T00:00:00Z" end
-        return string.format('{"labels":%s,"annotations":{"summary":"%s"},"startsAt":"2026-01-01T00:00:00Z","endsAt":"%s"}',
-          labels, name, ends)
+        return string.format('{"labels":%s,"annotations":{"summary":"%s on %s"},"startsAt":"2026-01-01T00:00:00Z","endsAt":"%s"}',
+          labels, group, instance, ends)
       end
       return string.format(
-        '{"status":"%s","labels":%s,"annotations":{"summary":"%s"},"startsAt":"2026-01-01T00:00:00Z","endsAt":"%s","fingerprint":"%s-%d","generatorURL":"http://prometheus:9090/graph"}',
-        status, labels, name, ends, name, n % 7)
+        '{"status":"%s","labels":%s,"annotations":{"summary":"%s on %s"},"startsAt":"2026-01-01T00:00:00Z","endsAt":"%s","fingerprint":"%s-%s","generatorURL":"http://prometheus:9090/graph"}',
+        status, labels, group, instance, ends, group, instance)
     end
 
     request = function()
       counter = counter + 1
       local parts = {}
+      local group = string.format("Group-%d", math.random(0, 19))
       for n = 1, per_post do
         local kind = "known"
         if per_post == 1 then
           if counter % 2 == 0 then kind = "new" end
         elseif n <= per_post / 2 then kind = "new"
         elseif n > per_post * 0.9 then kind = "resolved" end
-        parts[#parts + 1] = alert(kind, n)
+        parts[#parts + 1] = alert(group, kind, n)
       end
       local alerts = "[" .. table.concat(parts, ",") .. "]"
       if shape == "alertmanager" then return wrk.format("POST", nil, nil, alerts) end
@@ -128,7 +132,7 @@ def wrk(url: str, headers: dict[str, str], shape: str, per_post: int, concurrenc
             "errors": float(non2xx[1]) if non2xx else 0.0}
 
 
-def start_imas(db_url: str, work: Path, port: int) -> tuple[subprocess.Popen[bytes], str]:
+def start_imas(db_url: str, work: Path, port: int, workers: int) -> tuple[subprocess.Popen[bytes], str]:
     env = {**os.environ, "IMAS_DATABASE_URL": db_url, "IMAS_VAR_DIR": str(work),
            "IMAS_SECRET_KEY": "bench", "IMAS_RATE_LIMIT_ENABLED": "false", "IMAS_LOG_LEVEL": "WARNING"}
     imas = [sys.executable, "-m", "imas"]
@@ -136,7 +140,7 @@ def start_imas(db_url: str, work: Path, port: int) -> tuple[subprocess.Popen[byt
                     "--org", "bench"], env=env, check=True, capture_output=True)
     token = subprocess.run([*imas, "token", "create", "bench"], env=env, check=True,  # noqa: S603
                            capture_output=True, text=True).stdout.strip()
-    server = subprocess.Popen([*imas, "serve", "--port", str(port)], env=env,  # noqa: S603
+    server = subprocess.Popen([*imas, "serve", "--port", str(port), "--workers", str(workers)], env=env,  # noqa: S603
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     with httpx.Client(base_url=base, headers={"Authorization": f"Token {token}"}, timeout=30) as api:
@@ -189,6 +193,7 @@ def main() -> None:
     parser.add_argument("--peer", choices=["none", "alertmanager"], default="none")
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--workers", type=int, default=1, help="IMAS API processes (imas serve --workers)")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed (apt-get install wrk)")
@@ -202,7 +207,7 @@ def main() -> None:
     print(f"machine: {machine()}")
     targets = {"imas": None, **({"alertmanager": None} if args.peer == "alertmanager" else {})}
     results: dict[tuple[str, str], list[dict[str, float]]] = {}
-    imas, key = start_imas(db_url, work, 8941)
+    imas, key = start_imas(db_url, work, 8941, args.workers)
     peer = start_alertmanager(work, 9893) if args.peer == "alertmanager" else None
     try:
         for run in range(1, args.runs + 1):

@@ -120,6 +120,7 @@ def client_for(app: FastAPI) -> httpx.AsyncClient:
 async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     async with client_for(app) as http:
         yield http
+    await app.state.intake.close()  # what the app's lifespan does at shutdown
 
 
 @pytest.fixture

@@ -75,6 +75,14 @@ def serve(
     host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on")] = 8000,
     demo: Annotated[bool, typer.Option(help="Load demo data and print its credentials")] = False,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            max=64,
+            help="API processes sharing the port (each commits its own alert posts together)",
+        ),
+    ] = 1,
 ) -> None:
     """Apply migrations and run the API."""
     settings = get_settings()
@@ -89,23 +97,28 @@ def serve(
         port=port,
         access_log=False,
         log_level=settings.log_level.lower(),
+        workers=workers,
     )
 
 
 @app.command()
 def worker(
-    concurrency: Annotated[int, typer.Option(min=1, max=64, help="Jobs run at once")] = 4,
+    concurrency: Annotated[
+        int | None,
+        typer.Option(min=1, max=64, help="Jobs run at once [default: IMAS_WORKER_CONCURRENCY]"),
+    ] = None,
 ) -> None:
     """Run background jobs until stopped; SIGTERM or Ctrl-C finishes or returns the jobs in hand."""
     settings = get_settings()
     runner.upgrade(settings.database_url)
+    jobs_at_once = concurrency or settings.worker_concurrency
 
     async def main() -> None:
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
-        await run_worker(settings, concurrency, stop)
+        await run_worker(settings, jobs_at_once, stop)
 
     asyncio.run(main())
 

@@ -253,3 +253,334 @@ def resolved(payload: dict[str, Any], ends_at: str = "2026-02-05T18:30:00Z") -> 
         alert["status"] = "resolved"
         alert["endsAt"] = ends_at
     return out
+
+
+# Azure Monitor (common alert schema) --------------------------------------------------------
+
+# The seed's Azure Data Factory alert; its `"columns": [...]` (an elision, not JSON) spelled
+# out as the columns of its rows (ADFPipelineRun joined with ADFActivityRun).
+ADF_COLUMNS = [
+    {"name": "TimeGenerated", "type": "datetime"},
+    {"name": "PipelineName", "type": "string"},
+    {"name": "RunId", "type": "string"},
+    {"name": "ActivityName", "type": "string"},
+    {"name": "ErrorCode", "type": "string"},
+    {"name": "ErrorMessage", "type": "string"},
+]
+SEED_AZURE_MONITOR: dict[str, Any] = {
+    "schemaId": "azureMonitorCommonAlertSchema",
+    "data": {
+        "essentials": {
+            "alertRule": "adf-pipeline-failure-alert",
+            "severity": "Sev3",
+            "signalType": "Log",
+            "monitoringService": "Log Analytics",
+            "alertTargetIDs": ["/subscriptions/..."],
+        },
+        "alertContext": {
+            "SearchQuery": "ADFPipelineRun | where Status == 'Failed'",
+            "SearchResults": {
+                "tables": [
+                    {
+                        "name": "PrimaryResult",
+                        "columns": ADF_COLUMNS,
+                        "rows": [
+                            [
+                                "2025-12-12T10:00:00Z",
+                                "pipeline-name",
+                                "run-id-12345",
+                                "Copy Activity",
+                                "2200",
+                                "Source blob not found",
+                            ]
+                        ],
+                    }
+                ]
+            },
+        },
+    },
+}
+
+
+def adf_rows(*rows: list[str]) -> dict[str, Any]:
+    """The seed's Data Factory alert with other result rows."""
+    payload = copy.deepcopy(SEED_AZURE_MONITOR)
+    payload["data"]["alertContext"]["SearchResults"]["tables"][0]["rows"] = [*rows]
+    return payload
+
+
+def adf_row(run_id: str, message: str, pipeline: str = "pipeline-name") -> list[str]:
+    return ["2025-12-12T10:00:00Z", pipeline, run_id, "Copy Activity", "2200", message]
+
+
+# Microsoft's sample alert payload (a metric alert, resolved).
+AZURE_METRIC_RESOLVED: dict[str, Any] = {
+    "schemaId": "azureMonitorCommonAlertSchema",
+    "data": {
+        "essentials": {
+            "alertId": "/subscriptions/<subscription ID>/providers/Microsoft.AlertsManagement/"
+            "alerts/b9569717-bc32-442f-add5-83a997729330",
+            "alertRule": "WCUS-R2-Gen2",
+            "severity": "Sev3",
+            "signalType": "Metric",
+            "monitorCondition": "Resolved",
+            "monitoringService": "Platform",
+            "alertTargetIDs": [
+                "/subscriptions/<subscription ID>/resourcegroups/pipelinealertrg/providers/"
+                "microsoft.compute/virtualmachines/wcus-r2-gen2"
+            ],
+            "configurationItems": ["wcus-r2-gen2"],
+            "originAlertId": "3f2d4487-b0fc-4125-8bd5-7ad17384221e_PipeLineAlertRG_"
+            "microsoft.insights_metricAlerts_WCUS-R2-Gen2_-117781227",
+            "firedDateTime": "2019-03-22T13:58:24.3713213Z",
+            "resolvedDateTime": "2019-03-22T14:03:16.2246313Z",
+            "description": "",
+            "essentialsVersion": "1.0",
+            "alertContextVersion": "1.0",
+        },
+        "alertContext": {
+            "properties": None,
+            "conditionType": "SingleResourceMultipleMetricCriteria",
+            "condition": {
+                "windowSize": "PT5M",
+                "allOf": [
+                    {
+                        "metricName": "Percentage CPU",
+                        "metricNamespace": "Microsoft.Compute/virtualMachines",
+                        "operator": "GreaterThan",
+                        "threshold": "25",
+                        "timeAggregation": "Average",
+                        "dimensions": [
+                            {"name": "ResourceId", "value": "3efad9dc-3d50-4eac-9c87-8b3fd6f97e4e"}
+                        ],
+                        "metricValue": 7.727,
+                    }
+                ],
+            },
+        },
+    },
+}
+
+
+def azure_fired(
+    payload: dict[str, Any] = AZURE_METRIC_RESOLVED, **essentials: Any
+) -> dict[str, Any]:
+    """The same alert when it fired (no resolvedDateTime yet)."""
+    out = copy.deepcopy(payload)
+    out["data"]["essentials"]["monitorCondition"] = "Fired"
+    out["data"]["essentials"].pop("resolvedDateTime", None)
+    out["data"]["essentials"].update(essentials)
+    return out
+
+
+# Microsoft's sample of a log search alert of the Log Analytics API (results embedded).
+AZURE_LOG_ANALYTICS: dict[str, Any] = {
+    "schemaId": "azureMonitorCommonAlertSchema",
+    "data": {
+        "essentials": {
+            "alertId": "/subscriptions/12345a-1234b-123c-123d-12345678e/providers/"
+            "Microsoft.AlertsManagement/alerts/12345a-1234b-123c-123d-12345678e",
+            "alertRule": "Perf-Processor-Time",
+            "severity": "Sev2",
+            "signalType": "Log",
+            "monitorCondition": "Fired",
+            "monitoringService": "Log Analytics",
+            "alertTargetIDs": [
+                "/subscriptions/12345a-1234b-123c-123d-12345678e/resourcegroups/test/"
+                "providers/microsoft.operationalinsights/workspaces/test"
+            ],
+            "originAlertId": "12345a-1234b-123c-123d-12345678e_PipeLineAlertRG",
+            "firedDateTime": "2019-03-22T13:51:31.4373218Z",
+            "description": "Processor time above threshold",
+            "essentialsVersion": "1.0",
+            "alertContextVersion": "1.1",
+        },
+        "alertContext": {
+            "SearchQuery": 'Perf | where ObjectName == "Processor" and CounterName == '
+            '"% Processor Time" | summarize AggregatedValue = avg(CounterValue) by '
+            "bin(TimeGenerated, 5m), Computer",
+            "SearchIntervalStartTimeUtc": "3/22/2019 1:36:31 PM",
+            "SearchIntervalEndtimeUtc": "3/22/2019 1:51:31 PM",
+            "ResultCount": 2,
+            "LinkToSearchResults": "https://portal.azure.com/#Analyticsblade/search/index?"
+            "_timeInterval.intervalEnd=2018-03-26T09%3a10%3a40.0000000Z"
+            "&_timeInterval.intervalDuration=3600&q=Usage",
+            "LinkToFilteredSearchResultsUI": "https://portal.azure.com/#Analyticsblade/search/"
+            "index?_timeInterval.intervalEnd=2018-03-26T09%3a10%3a40.0000000Z"
+            "&_timeInterval.intervalDuration=3600&q=Usage",
+            "LinkToSearchResultsAPI": "https://api.loganalytics.io/v1/workspaces/workspaceID/"
+            "query?query=Heartbeat&timespan=2020-05-07T18%3a11%3a51.0000000Z%2f"
+            "2020-05-07T18%3a16%3a51.0000000Z",
+            "SeverityDescription": "Warning",
+            "WorkspaceId": "12345a-1234b-123c-123d-12345678e",
+            "SearchIntervalDurationMin": "15",
+            "AffectedConfigurationItems": ["INC-Gen2Alert"],
+            "SearchIntervalInMinutes": "15",
+            "Threshold": 10000,
+            "Operator": "Less Than",
+            "Dimensions": [{"name": "Computer", "value": "INC-Gen2Alert"}],
+            "SearchResults": {
+                "tables": [
+                    {
+                        "name": "PrimaryResult",
+                        "columns": [
+                            {"name": "$table", "type": "string"},
+                            {"name": "Computer", "type": "string"},
+                            {"name": "TimeGenerated", "type": "datetime"},
+                        ],
+                        "rows": [
+                            ["Fabrikam", "33446677a", "2018-02-02T15:03:12.18Z"],
+                            ["Contoso", "33445566b", "2018-02-02T15:16:53.932Z"],
+                        ],
+                    }
+                ],
+                "dataSources": [
+                    {
+                        "resourceId": "/subscriptions/a5ea55e2-7482-49ba-90b3-60e7496dd873/"
+                        "resourcegroups/test/providers/microsoft.operationalinsights/"
+                        "workspaces/test",
+                        "tables": ["Heartbeat"],
+                    }
+                ],
+            },
+            "IncludedSearchResults": "True",
+            "AlertType": "Metric measurement",
+        },
+    },
+}
+
+# Microsoft's sample of a log search alert of the current API (monitoringService "Log Alerts
+# V2": no embedded results; the rule's custom properties in alertContext.properties).
+AZURE_LOG_V2: dict[str, Any] = {
+    "schemaId": "azureMonitorCommonAlertSchema",
+    "data": {
+        "essentials": {
+            "alertId": "/subscriptions/12345a-1234b-123c-123d-12345678e/providers/"
+            "Microsoft.AlertsManagement/alerts/12345a-1234b-123c-123d-12345678e",
+            "alertRule": "AcmeRule",
+            "severity": "Sev4",
+            "signalType": "Log",
+            "monitorCondition": "Fired",
+            "monitoringService": "Log Alerts V2",
+            "alertTargetIDs": [
+                "/subscriptions/12345a-1234b-123c-123d-12345678e/resourcegroups/ai-engineering/"
+                "providers/microsoft.compute/virtualmachines/testvm"
+            ],
+            "originAlertId": "123c123d-1a23-1bf3-ba1d-dd1234ff5a67",
+            "firedDateTime": "2020-07-09T14:04:49.99645Z",
+            "description": "log alert rule V2",
+            "essentialsVersion": "1.0",
+            "alertContextVersion": "1.0",
+        },
+        "alertContext": {
+            "properties": {"name1": "value1", "name2": "value2"},
+            "conditionType": "LogQueryCriteria",
+            "condition": {
+                "windowSize": "PT10M",
+                "allOf": [
+                    {
+                        "searchQuery": "Heartbeat",
+                        "metricMeasureColumn": "CounterValue",
+                        "targetResourceTypes": "['Microsoft.Compute/virtualMachines']",
+                        "operator": "LowerThan",
+                        "threshold": "1",
+                        "timeAggregation": "Count",
+                        "dimensions": [{"name": "Computer", "value": "TestComputer"}],
+                        "metricValue": 0.0,
+                        "failingPeriods": {
+                            "numberOfEvaluationPeriods": 1,
+                            "minFailingPeriodsToAlert": 1,
+                        },
+                        "linkToSearchResultsUI": "https://portal.azure.com#@12345a-1234b-123c-"
+                        "123d-12345678e/blade/Microsoft_Azure_Monitoring_Logs/LogsBlade/q/"
+                        "Heartbeat",
+                        "linkToFilteredSearchResultsUI": "https://portal.azure.com#@12345a-"
+                        "1234b-123c-123d-12345678e/blade/Microsoft_Azure_Monitoring_Logs/"
+                        "LogsBlade/q/Heartbeat/filtered",
+                        "linkToSearchResultsAPI": "https://api.loganalytics.io/v1/subscriptions/"
+                        "12345a-1234b-123c-123d-12345678e/query?query=Heartbeat",
+                        "linkToFilteredSearchResultsAPI": "https://api.loganalytics.io/v1/"
+                        "subscriptions/12345a-1234b-123c-123d-12345678e/query?query=Heartbeat",
+                    }
+                ],
+                "windowStartTime": "2020-07-07T13:54:34Z",
+                "windowEndTime": "2020-07-09T13:54:34Z",
+            },
+        },
+    },
+}
+
+
+# Databricks ---------------------------------------------------------------------------------
+
+# The seed's Databricks alert (Azure Monitor about the workspace's clusters), verbatim.
+SEED_DATABRICKS: dict[str, Any] = {
+    "schemaId": "azureMonitorCommonAlertSchema",
+    "data": {
+        "essentials": {"alertRule": "databricks-cluster-failure", "severity": "Sev2"},
+        "alertContext": {
+            "SearchQuery": "DatabricksClusters | where clusterState == 'Error'",
+            "SearchResults": {
+                "tables": [
+                    {
+                        "rows": [
+                            [
+                                "2025-12-12T10:00:00Z",
+                                "cluster-id-123",
+                                "production-cluster",
+                                "Error",
+                                "CLOUD_PROVIDER_LAUNCH_FAILURE",
+                            ]
+                        ]
+                    }
+                ]
+            },
+        },
+    },
+}
+
+
+def databricks_job(
+    event_type: str = "jobs.on_failure",
+    run_id: str = "123456789",
+    *,
+    task_key: str | None = None,
+    parent_run_id: str | None = None,
+    name: str = "nightly-etl",
+    **extra: Any,
+) -> dict[str, Any]:
+    """A job's webhook notification as Databricks documents it (plus a sender's `extra`)."""
+    event: dict[str, Any] = {
+        "event_type": event_type,
+        "workspace_id": "1234567890123456",
+        "run": {"run_id": run_id},
+        "job": {"job_id": "516892700102118", "name": name},
+    }
+    if task_key:
+        event["task"] = {"task_key": task_key}
+    if parent_run_id:
+        event["run"]["parent_run_id"] = parent_run_id
+    return {**event, **extra}
+
+
+# Airflow ------------------------------------------------------------------------------------
+
+# The seed's Airflow failure callback body, verbatim.
+SEED_AIRFLOW: dict[str, Any] = {
+    "dag_id": "prod_etl_pipeline",
+    "task_id": "extract_from_database",
+    "execution_date": "2025-12-12T10:00:00",
+    "run_id": "manual__2025-12-12T10:00:00",
+    "state": "failed",
+    "try_number": 1,
+    "max_tries": 3,
+    "exception": "psycopg2.OperationalError: could not connect to server: Connection refused",
+    "log_url": "http://airflow:8080/dags/prod_etl_pipeline/grid?dag_run_id=manual__2025-12-12T10:00:00",
+    "operator": "PostgresOperator",
+}
+
+
+def airflow(**changes: Any) -> dict[str, Any]:
+    """The seed's callback body with `changes` (a key set to None is left out)."""
+    body = {**SEED_AIRFLOW, **changes}
+    return {k: v for k, v in body.items() if v is not None}

@@ -161,12 +161,9 @@ class TestAtomicity:
         from imas.alerts.service import intake
 
         original = intake._new
-        calls = 0
 
         async def failing(intake_, incoming):
-            nonlocal calls
-            calls += 1
-            if calls == 2:
+            if incoming.title == "B":
                 raise RuntimeError("disk on fire")
             return await original(intake_, incoming)
 

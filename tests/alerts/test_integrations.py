@@ -200,8 +200,19 @@ class TestList:
         response = await client.get(f"{PATH}sources/", headers=viewer.headers)
         assert response.status_code == 200
         kinds = {s["kind"]: s for s in response.json()}
-        assert set(kinds) >= {"alertmanager", "grafana", "datadog", "generic", "pagerduty"}
+        assert set(kinds) >= {
+            "alertmanager",
+            "grafana",
+            "datadog",
+            "generic",
+            "pagerduty",
+            "azure-monitor",
+            "databricks",
+            "airflow",
+        }
         assert kinds["alertmanager"]["severity_table"]["critical"] == "SEV1_CRITICAL"
+        assert kinds["azure-monitor"]["severity_table"]["sev0"] == "SEV1_CRITICAL"
+        assert kinds["azure-monitor"]["webhook_url"] == "/api/v1/webhooks/azure-monitor/"
         assert "service_label" in kinds["datadog"]["options_schema"]["properties"]
 
 

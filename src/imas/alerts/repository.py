@@ -9,7 +9,7 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.interfaces import ORMOption
@@ -56,6 +56,23 @@ async def integration_by_key_hash(session: AsyncSession, token_hash: str) -> Int
         .where(Integration.token_hash == token_hash)
         .execution_options(all_orgs=True)
     )
+
+
+async def integrations_by_key_hashes(
+    session: AsyncSession, token_hashes: Collection[str]
+) -> dict[str, Integration]:
+    """The integrations of several keys, in whichever organization: `{token_hash: integration}`,
+    locked like `lock_integration` (in id order, so that two writers cannot deadlock)."""
+    if not token_hashes:
+        return {}
+    found = await session.scalars(
+        select(Integration)
+        .where(Integration.token_hash.in_(set(token_hashes)))
+        .order_by(Integration.id)
+        .with_for_update(key_share=True)
+        .execution_options(all_orgs=True, populate_existing=True)
+    )
+    return {integration.token_hash: integration for integration in found}
 
 
 async def lock_integration(session: AsyncSession, integration_id: uuid.UUID) -> Integration:
@@ -108,6 +125,39 @@ async def open_alert(
     )
 
 
+async def current_alerts(
+    session: AsyncSession, integration_id: uuid.UUID, fingerprints: Collection[str]
+) -> dict[str, Alert]:
+    """For each fingerprint that has any, its current alert: the firing one, else the latest
+    (one query for a whole post; re-read, so whatever was locked before is seen fresh)."""
+    if not fingerprints:
+        return {}
+    rank = (
+        func.row_number()
+        .over(
+            partition_by=Alert.fingerprint,
+            order_by=(
+                case((Alert.status == AlertStatus.FIRING, 0), else_=1),
+                Alert.first_seen.desc(),
+                Alert.id.desc(),
+            ),
+        )
+        .label("rank")
+    )
+    ranked = (
+        select(Alert.id, rank)
+        .where(Alert.integration_id == integration_id, Alert.fingerprint.in_(set(fingerprints)))
+        .subquery()
+    )
+    found = await session.scalars(
+        select(Alert)
+        .join(ranked, ranked.c.id == Alert.id)
+        .where(ranked.c.rank == 1)
+        .execution_options(populate_existing=True)
+    )
+    return {alert.fingerprint: alert for alert in found}
+
+
 async def latest_alert(
     session: AsyncSession, integration_id: uuid.UUID, fingerprint: str
 ) -> Alert | None:
@@ -123,14 +173,20 @@ async def open_incident_of_group(
     session: AsyncSession, integration_id: uuid.UUID, group_key: str
 ) -> Incident | None:
     """The newest unresolved incident that an alert of this group key is attached to."""
-    return await session.scalar(
-        select(Incident)
-        .join(Alert, Alert.incident_id == Incident.id)
+    # The group's incident ids come from the index on (integration, group key, incident) alone,
+    # however many alerts the group has had.
+    of_group = (
+        select(Alert.incident_id)
         .where(
             Alert.integration_id == integration_id,
             Alert.group_key == group_key,
-            Incident.status != Status.RESOLVED,
+            Alert.incident_id.is_not(None),
         )
+        .distinct()
+    )
+    return await session.scalar(
+        select(Incident)
+        .where(Incident.id.in_(of_group), Incident.status != Status.RESOLVED)
         .order_by(Incident.created_at.desc(), Incident.id.desc())
         .limit(1)
     )
@@ -147,6 +203,20 @@ async def lock_incident(session: AsyncSession, incident_id: uuid.UUID) -> Incide
     )
 
 
+async def lock_incidents(session: AsyncSession, ids: Collection[uuid.UUID]) -> list[Incident]:
+    """`lock_incident` for several, locked in id order (so two writers cannot deadlock)."""
+    if not ids:
+        return []
+    found = await session.scalars(
+        select(Incident)
+        .where(Incident.id.in_(set(ids)))
+        .order_by(Incident.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return list(found.all())
+
+
 async def incident(session: AsyncSession, incident_id: uuid.UUID) -> Incident | None:
     return await session.scalar(select(Incident).where(Incident.id == incident_id))
 
@@ -160,10 +230,17 @@ async def unresolved_alerts_of(session: AsyncSession, incident_id: uuid.UUID) ->
     return int(count or 0)
 
 
-async def short_ids(session: AsyncSession, ids: Collection[uuid.UUID]) -> dict[uuid.UUID, str]:
+async def short_ids(
+    session: AsyncSession, ids: Collection[uuid.UUID], *, all_orgs: bool = False
+) -> dict[uuid.UUID, str]:
+    """`all_orgs`: the ids come from several organizations' posts (the intake's group commit)."""
     if not ids:
         return {}
-    rows = await session.execute(select(Incident.id, Incident.short_id).where(Incident.id.in_(ids)))
+    rows = await session.execute(
+        select(Incident.id, Incident.short_id)
+        .where(Incident.id.in_(set(ids)))
+        .execution_options(all_orgs=all_orgs)
+    )
     return {row.id: row.short_id for row in rows}
 
 

@@ -12,6 +12,7 @@ from fastapi import FastAPI
 import imas.models  # noqa: F401  (every table, and the audit hook)
 from imas import __version__
 from imas.alerts.routes import routers as alert_routers
+from imas.alerts.service.group_commit import GroupCommit
 from imas.api.errors import install_error_handlers
 from imas.api.health import router as health_router
 from imas.api.middleware import RequestContextMiddleware
@@ -53,6 +54,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         worker = Worker(db, settings, concurrency=settings.worker_concurrency)
         running = asyncio.create_task(worker.run()) if settings.runs_embedded_worker else None
         yield
+        await app.state.intake.close()
         if running is not None:
             worker.stop()
             await running
@@ -70,6 +72,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.settings = settings
     app.state.db = db
     app.state.limiter = RateLimiter(settings)
+    app.state.intake = GroupCommit(db)
     install_error_handlers(app)
     app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes)
     routers = [

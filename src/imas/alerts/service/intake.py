@@ -14,9 +14,10 @@ For each alert of the post, in order:
 Concurrency: the post first locks its integration's row (PostgreSQL; on SQLite the write
 transaction's BEGIN IMMEDIATE serializes writers), so the posts of one integration are applied
 one after the other, and whatever else a post locks (alerts, incidents) it locks after that
-(a person resolving an alert takes the same lock first: `service.alerts.update_alert`). The
-unique index on firing fingerprints (`uq_alerts_open_fingerprint`) backs this up: an insert that
-loses a race re-reads the winner's alert and counts on it.
+(a person resolving an alert takes the same lock first: `service.alerts.update_alert`). Under
+that lock the post reads the current alert of all its fingerprints in one query and works on
+them in memory; the unique index on firing fingerprints (`uq_alerts_open_fingerprint`) backs
+the lock up (a violation fails the post, and the group commit retries it once).
 """
 
 from __future__ import annotations
@@ -24,18 +25,20 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping, MutableMapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from imas.alerts import repository
 from imas.alerts.matchers import all_match
 from imas.alerts.models import Alert, AlertStatus, Integration, ResolveBehaviour, Silence
 from imas.alerts.sources.base import AlertIn
-from imas.db import is_unique_violation, utcnow
+from imas.db import utcnow
+from imas.events import EventType, emit
 from imas.incidents import service as incidents
 from imas.incidents.exceptions import IncidentAlreadyExists
 from imas.incidents.models import Incident, Status, TimelineType
@@ -56,6 +59,8 @@ class Outcome:
     status: str
     alert_id: uuid.UUID | None = None
     incident_id: uuid.UUID | None = None
+    incident_short_id: str | None = None
+    """Filled when the intake had the incident in hand (else look it up by `incident_id`)"""
     deduplicated: bool = False
     silenced: bool = False
 
@@ -68,6 +73,23 @@ class Intake:
     actor: User
     services: dict[str, uuid.UUID] = field(default_factory=dict)
     silences: list[Silence] | None = None
+    current: dict[str, Alert] = field(default_factory=dict)
+    """fingerprint -> its firing alert, else its latest one (kept up to date during the post)"""
+    groups: dict[str, Incident] = field(default_factory=dict)
+    """group key -> the open incident its alerts join (looked up once per post)"""
+    remembered: MutableMapping[tuple[uuid.UUID, str], uuid.UUID] = field(default_factory=dict)
+    """(integration, group key) -> the incident its alerts last joined, kept by the caller
+    across posts: tried (re-read, locked) before the group's query"""
+    new_alerts: list[Alert] = field(default_factory=list)
+    """the post's new alerts: not added to the session, inserted in one statement at the end"""
+    timeline: list[dict[str, Any]] = field(default_factory=list)
+    """the post's timeline entries (`timeline.row`), inserted in one statement at the end"""
+    ended: dict[uuid.UUID, Alert] = field(default_factory=dict)
+    """incident id -> an alert of it that ended in this post: settled once, at the end"""
+
+    def firing(self, fingerprint: str) -> Alert | None:
+        found = self.current.get(fingerprint)
+        return found if found is not None and found.status == AlertStatus.FIRING else None
 
 
 def integration_actor(integration: Integration) -> User:
@@ -83,18 +105,71 @@ async def ingest(
     alerts: Sequence[AlertIn],
     *,
     now: datetime | None = None,
+    locked: bool = False,
+    remembered: MutableMapping[tuple[uuid.UUID, str], uuid.UUID] | None = None,
 ) -> list[Outcome]:
-    """Apply one post's alerts; the caller commits (or rolls back) the whole post."""
-    integration = await repository.lock_integration(session, integration.id)
+    """Apply one post's alerts; the caller commits (or rolls back) the whole post. `locked`:
+    the caller already holds the integration's row lock (and read it under that lock)."""
+    if not locked:
+        integration = await repository.lock_integration(session, integration.id)
     intake = Intake(session, integration, now or utcnow(), integration_actor(integration))
+    if remembered is not None:
+        intake.remembered = remembered
     names = {a.service_name for a in alerts if a.service_name}
     intake.services = await repository.services_named(session, names)
-    return [await _one(intake, incoming) for incoming in alerts]
+    intake.current = await repository.current_alerts(
+        session, integration.id, {a.fingerprint for a in alerts}
+    )
+    await _recall_groups(intake, alerts)
+    # Nothing the loop reads depends on its own unflushed rows (the post's alerts are in
+    # `intake.current`, its incidents in `intake.groups`): the rows go out in one flush.
+    with session.no_autoflush:
+        outcomes = [await _one(intake, incoming) for incoming in alerts]
+    await session.flush()  # first: an alert ended by a new firing stops firing before it
+    await _insert_new(intake)
+    for alert in intake.ended.values():
+        await settle_incident(session, alert, integration.resolve_behaviour, intake.actor)
+    await session.flush()
+    short_ids = {i.id: i.short_id for i in intake.groups.values()}
+    return [
+        replace(o, incident_short_id=short_ids.get(o.incident_id)) if o.incident_id else o
+        for o in outcomes
+    ]
+
+
+async def _insert_new(intake: Intake) -> None:
+    """The post's new alerts and timeline entries, each in one statement: the ORM's unit of
+    work would cost more than the rest of the intake for a post of a hundred alerts."""
+    if intake.new_alerts:
+        columns = [c.key for c in Alert.__table__.columns]
+        await intake.session.execute(
+            insert(Alert), [{c: getattr(a, c) for c in columns} for a in intake.new_alerts]
+        )
+    await timeline.insert_rows(intake.session, intake.timeline)
+
+
+async def _recall_groups(intake: Intake, alerts: Sequence[AlertIn]) -> None:
+    """Lock, in one query, the remembered open incidents of the groups the post's new firings
+    may join (instead of one query per group as they come)."""
+    if not intake.remembered:
+        return
+    wanted: dict[str, uuid.UUID] = {}
+    for incoming in alerts:
+        if incoming.status == AlertStatus.FIRING and intake.firing(incoming.fingerprint) is None:
+            service_id = _service_id(intake, incoming.service_name)
+            key = group_key(intake.integration.grouping_labels, incoming.labels, service_id)
+            remembered = intake.remembered.get((intake.integration.id, key))
+            if remembered is not None:
+                wanted[key] = remembered
+    by_id = {i.id: i for i in await repository.lock_incidents(intake.session, wanted.values())}
+    for key, incident_id in wanted.items():
+        found = by_id.get(incident_id)
+        if found is not None and found.status != Status.RESOLVED:
+            intake.groups[key] = found
 
 
 async def _one(intake: Intake, incoming: AlertIn) -> Outcome:
-    session, integration = intake.session, intake.integration
-    current = await repository.open_alert(session, integration.id, incoming.fingerprint)
+    current = intake.firing(incoming.fingerprint)
     if incoming.status == AlertStatus.RESOLVED:
         return await _resolution(intake, current, incoming)
     if current is not None:
@@ -103,13 +178,11 @@ async def _one(intake: Intake, incoming: AlertIn) -> Outcome:
         # The source has started a new firing of this alert, so the previous one ended (its
         # resolution never arrived). The new firing joins its group first; the old incident is
         # settled after, and stays open if the new firing went to it.
-        await _end(intake, current, ended_at=incoming.starts_at, settle=False)
-        outcome = await _new(intake, incoming)
-        await settle_incident(session, current, integration.resolve_behaviour, intake.actor)
-        return outcome
+        _end(intake, current, ended_at=incoming.starts_at)
+        return await _new(intake, incoming)
     if incoming.update_only:  # an acknowledgement of an alert that is not firing
         return Outcome(fingerprint=incoming.fingerprint, status=IGNORED)
-    latest = await repository.latest_alert(session, integration.id, incoming.fingerprint)
+    latest = intake.current.get(incoming.fingerprint)
     if latest is not None and _same_episode(latest, incoming):
         return await _late(intake, latest)
     return await _new(intake, incoming)
@@ -155,7 +228,6 @@ async def _repeat(intake: Intake, alert: Alert, incoming: AlertIn) -> Outcome:
         alert.occurrence_count += 1
         if alert.incident_id is None and alert.intake_note and not alert.is_resolved:
             await _place(intake, alert, incoming)
-    await intake.session.flush()
     return _outcome(alert, deduplicated=True)
 
 
@@ -163,7 +235,6 @@ async def _late(intake: Intake, alert: Alert) -> Outcome:
     """A repeat of a firing that already ended (delivered late): counted, nothing reopened."""
     alert.last_seen = intake.now
     alert.occurrence_count += 1
-    await intake.session.flush()
     return _outcome(alert, deduplicated=True)
 
 
@@ -193,20 +264,30 @@ async def _new(intake: Intake, incoming: AlertIn) -> Outcome:
         created_at=now,
         updated_at=now,
     )
-    try:
-        async with session.begin_nested():
-            session.add(alert)
-            await session.flush()
-    except IntegrityError as exc:
-        if not is_unique_violation(exc):
-            raise
-        winner = await repository.open_alert(session, integration.id, incoming.fingerprint)
-        if winner is None:
-            raise
-        return await _repeat(intake, winner, incoming)
-    await _place(intake, alert, incoming)
-    await session.flush()
+    await _place(intake, alert, incoming)  # before it is added: inserted with its incident
+    intake.new_alerts.append(alert)
+    intake.current[alert.fingerprint] = alert
+    await emit(session, EventType.ALERT_RECEIVED, lambda: _received(alert))
     return _outcome(alert, deduplicated=False)
+
+
+async def _received(alert: Alert) -> dict[str, object]:
+    return {
+        "alert": {
+            "id": alert.id,
+            "fingerprint": alert.fingerprint,
+            "title": alert.title,
+            "severity": alert.severity,
+            "status": alert.status,
+            "source": alert.source,
+            "integration_id": alert.integration_id,
+            "service_id": alert.service_id,
+            "incident_id": alert.incident_id,
+            "silenced": alert.silenced,
+            "labels": alert.labels,
+            "starts_at": alert.starts_at,
+        }
+    }
 
 
 async def _place(intake: Intake, alert: Alert, incoming: AlertIn) -> None:
@@ -236,18 +317,19 @@ async def _place(intake: Intake, alert: Alert, incoming: AlertIn) -> None:
     incident, opened = await _incident_for(intake, alert)
     alert.incident_id = incident.id
     alert.intake_note = None
-    timeline.record(
-        intake.session,
-        incident,
-        TimelineType.ALERT_ATTACHED,
-        f"{'Opened by' if opened else 'Alert attached'}: {alert.title} "
-        f"({integration.kind} '{integration.name}')",
-        None,
-        alert_id=str(alert.id),
-        fingerprint=alert.fingerprint,
-        integration_id=str(integration.id),
-        source=integration.kind,
-        opened=opened,
+    intake.timeline.append(
+        timeline.row(
+            incident,
+            TimelineType.ALERT_ATTACHED,
+            f"{'Opened by' if opened else 'Alert attached'}: {alert.title} "
+            f"({integration.kind} '{integration.name}')",
+            None,
+            alert_id=str(alert.id),
+            fingerprint=alert.fingerprint,
+            integration_id=str(integration.id),
+            source=integration.kind,
+            opened=opened,
+        )
     )
 
 
@@ -265,7 +347,7 @@ def _service_id(intake: Intake, name: str | None) -> uuid.UUID | None:
 
 
 def group_key(
-    labels_used: Sequence[str], labels: dict[str, object], service_id: uuid.UUID | None
+    labels_used: Sequence[str], labels: Mapping[str, object], service_id: uuid.UUID | None
 ) -> str:
     """The hash of the grouping labels' values; `service` is the resolved service."""
     values = {
@@ -288,12 +370,13 @@ async def _silence_for(intake: Intake, alert: Alert) -> Silence | None:
 
 async def _incident_for(intake: Intake, alert: Alert) -> tuple[Incident, bool]:
     """The open incident of the alert's group, else a new one; `True` when it is new."""
-    session, integration = intake.session, intake.integration
-    grouped = await repository.open_incident_of_group(session, integration.id, alert.group_key)
-    if grouped is not None:
-        locked = await repository.lock_incident(session, grouped.id)
-        if locked is not None and locked.status != Status.RESOLVED:
-            return locked, False
+    session = intake.session
+    known = intake.groups.get(alert.group_key)
+    if known is not None and known.status != Status.RESOLVED:
+        return known, False
+    found = await _open_incident_of_group(intake, alert.group_key)
+    if found is not None:
+        return _joined(intake, alert.group_key, found), False
     assert alert.service_id is not None
     data = IncidentCreate(
         title=_cut(alert.title, INCIDENT_TITLE_MAX),
@@ -303,14 +386,37 @@ async def _incident_for(intake: Intake, alert: Alert) -> tuple[Incident, bool]:
         detected_at=min(alert.starts_at, intake.now) if alert.starts_at else intake.now,
     )
     try:
-        return await incidents.create_incident(session, intake.actor, data), True
+        opened = await incidents.create_incident(session, intake.actor, data)
     except IncidentAlreadyExists as exc:
         # An open incident of the same service and title (opened by hand, or by another
         # integration): the alert belongs with it.
         existing = await repository.lock_incident(session, uuid.UUID(exc.details["incident_id"]))
         if existing is None:
             raise
-        return existing, False
+        return _joined(intake, alert.group_key, existing), False
+    return _joined(intake, alert.group_key, opened), True
+
+
+async def _open_incident_of_group(intake: Intake, key: str) -> Incident | None:
+    """The group's open incident, locked: the one remembered if it is still open, else the
+    newest open one its alerts are attached to."""
+    session, integration = intake.session, intake.integration
+    remembered = intake.remembered.get((integration.id, key))
+    if remembered is not None:
+        locked = await repository.lock_incident(session, remembered)
+        if locked is not None and locked.status != Status.RESOLVED:
+            return locked
+    grouped = await repository.open_incident_of_group(session, integration.id, key)
+    if grouped is None:
+        return None
+    locked = await repository.lock_incident(session, grouped.id)
+    return locked if locked is not None and locked.status != Status.RESOLVED else None
+
+
+def _joined(intake: Intake, key: str, incident: Incident) -> Incident:
+    intake.groups[key] = incident
+    intake.remembered[(intake.integration.id, key)] = incident.id
+    return incident
 
 
 def _cut(text: str, limit: int) -> str:
@@ -319,13 +425,10 @@ def _cut(text: str, limit: int) -> str:
 
 async def _resolution(intake: Intake, current: Alert | None, incoming: AlertIn) -> Outcome:
     if current is None:
-        latest = await repository.latest_alert(
-            intake.session, intake.integration.id, incoming.fingerprint
-        )
+        latest = intake.current.get(incoming.fingerprint)
         if latest is None:  # never seen firing: nothing to resolve
             return Outcome(fingerprint=incoming.fingerprint, status=IGNORED)
         latest.last_seen = intake.now  # the resolution again
-        await intake.session.flush()
         return _outcome(latest, deduplicated=True)
     if (
         incoming.starts_at_is_episode
@@ -334,27 +437,22 @@ async def _resolution(intake: Intake, current: Alert | None, incoming: AlertIn) 
         and incoming.starts_at < current.starts_at
     ):  # the end of an earlier firing, delivered late: the current one goes on
         current.last_seen = intake.now
-        await intake.session.flush()
         return _outcome(current, deduplicated=True)
-    await _end(intake, current, ended_at=incoming.ends_at)
+    _end(intake, current, ended_at=incoming.ends_at)
     return _outcome(current, deduplicated=False)
 
 
-async def _end(
-    intake: Intake, alert: Alert, ended_at: datetime | None, *, settle: bool = True
-) -> None:
-    """The source says this firing is over."""
+def _end(intake: Intake, alert: Alert, ended_at: datetime | None) -> None:
+    """The source says this firing is over; its incident is settled at the end of the post
+    (after every alert of the post has found its incident)."""
     alert.status = AlertStatus.RESOLVED
     alert.ends_at = min(ended_at, intake.now) if ended_at else intake.now
     alert.last_seen = intake.now
     if not alert.is_resolved:
         alert.is_resolved = True
         alert.resolved_at = intake.now
-    await intake.session.flush()
-    if settle:
-        await settle_incident(
-            intake.session, alert, intake.integration.resolve_behaviour, intake.actor
-        )
+    if alert.incident_id is not None:
+        intake.ended.setdefault(alert.incident_id, alert)
 
 
 async def settle_incident(
