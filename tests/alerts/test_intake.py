@@ -220,6 +220,22 @@ class TestGrouping:
         assert b["incident"] == a["incident"]
         assert len(await incidents(client, admin)) == 1
 
+    async def test_a_more_severe_alert_raises_the_incidents_severity_never_lowers_it(
+        self, client, admin, am
+    ):
+        warning = am_alert(instance="1", severity="warning")
+        [a] = (await post(client, am, alertmanager(warning))).json()["alerts"]
+        assert (await incident(client, admin, a["incident"]))["severity"] == "SEV2_HIGH"
+
+        await post(client, am, alertmanager(am_alert(instance="2", severity="critical")))
+        raised = await incident(client, admin, a["incident"])
+        assert raised["severity"] == "SEV1_CRITICAL"
+        [change] = [e for e in raised["timeline"] if e["type"] == "SEVERITY_CHANGE"]
+        assert "SEV2_HIGH to SEV1_CRITICAL" in change["message"]
+
+        await post(client, am, alertmanager(am_alert(instance="3", severity="info")))
+        assert (await incident(client, admin, a["incident"]))["severity"] == "SEV1_CRITICAL"
+
 
 class TestResolution:
     async def test_the_incident_stays_open_until_its_last_alert_resolves(self, client, admin, am):

@@ -41,8 +41,8 @@ from imas.db import utcnow
 from imas.events import EventType, emit
 from imas.incidents import service as incidents
 from imas.incidents.exceptions import IncidentAlreadyExists
-from imas.incidents.models import Incident, Status, TimelineType
-from imas.incidents.schemas import IncidentCreate
+from imas.incidents.models import Incident, Severity, Status, TimelineType
+from imas.incidents.schemas import IncidentCreate, IncidentUpdate
 from imas.incidents.service import timeline
 from imas.orgs.models import User
 
@@ -317,6 +317,8 @@ async def _place(intake: Intake, alert: Alert, incoming: AlertIn) -> None:
     incident, opened = await _incident_for(intake, alert)
     alert.incident_id = incident.id
     alert.intake_note = None
+    if not opened and _more_severe(alert.severity, incident.severity):
+        await _raise_severity(intake, incident, alert)
     intake.timeline.append(
         timeline.row(
             incident,
@@ -330,6 +332,21 @@ async def _place(intake: Intake, alert: Alert, incoming: AlertIn) -> None:
             source=integration.kind,
             opened=opened,
         )
+    )
+
+
+_RANK = {severity.value: rank for rank, severity in enumerate(Severity)}  # SEV1 first
+
+
+def _more_severe(severity: str, than: str) -> bool:
+    return _RANK.get(severity, len(_RANK)) < _RANK.get(than, len(_RANK))
+
+
+async def _raise_severity(intake: Intake, incident: Incident, alert: Alert) -> None:
+    """An alert more severe than the open incident it joins raises the incident's severity
+    (never lowers it): a timeline entry and an INCIDENT_UPDATED event, like a person's edit."""
+    await incidents.update_incident(
+        intake.session, incident.id, intake.actor, IncidentUpdate(severity=alert.severity)
     )
 
 
