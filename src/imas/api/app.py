@@ -13,6 +13,7 @@ import imas.models  # noqa: F401  (every table, and the audit hook)
 from imas import __version__
 from imas.alerts.routes import routers as alert_routers
 from imas.alerts.service.group_commit import GroupCommit
+from imas.analytics.routes import router as metrics_router
 from imas.api.errors import install_error_handlers
 from imas.api.health import router as health_router
 from imas.api.middleware import RequestContextMiddleware
@@ -87,6 +88,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         jobs_router,
         webhooks_router,
         audit_router,
+        metrics_router,
     ]
     for router in routers:
         app.include_router(router, responses=ERROR_RESPONSES)
