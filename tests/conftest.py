@@ -18,6 +18,7 @@ from imas.api.app import create_app
 from imas.config import Settings
 from imas.db import Database
 from imas.migrations.runner import upgrade
+from imas.realtime import listener as realtime_listener
 from imas.models import metadata
 from tests.factories import Actor, make_actor
 
@@ -90,6 +91,7 @@ def settings(make_settings: Callable[..., Settings]) -> Settings:
 async def db(settings: Settings) -> AsyncIterator[Database]:
     database = Database(settings)
     yield database
+    await realtime_listener.close()
     await database.dispose()
 
 

@@ -14,14 +14,15 @@ way out.
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
+import structlog
 from sqlalchemy import JSON, DateTime, ForeignKey, MetaData, TypeDecorator, Uuid, event
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.engine import Dialect
+from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -231,6 +232,23 @@ def org_of(session: AsyncSession) -> uuid.UUID:
     if org_id is None:
         raise RuntimeError("this session is not bound to an organization")
     return org_id  # type: ignore[no-any-return]
+
+
+async def listen(db: Database, channel: str, callback: Callable[[str], None]) -> Any:
+    """A PostgreSQL connection calling `callback(payload)` on each `NOTIFY channel` (close it
+    when done), or None on SQLite or when it cannot connect (the caller falls back)."""
+    if db.dialect != "postgresql":
+        return None
+    import asyncpg  # type: ignore[import-untyped]
+
+    dsn = make_url(db.url).set(drivername="postgresql").render_as_string(hide_password=False)
+    try:
+        conn = await asyncpg.connect(dsn)
+        await conn.add_listener(channel, lambda *args: callback(args[-1]))
+    except Exception as exc:
+        structlog.get_logger(__name__).warning("listen_failed", channel=channel, error=str(exc))
+        return None
+    return conn
 
 
 UNIQUE_VIOLATION = "23505"  # PostgreSQL's SQLSTATE

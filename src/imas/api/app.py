@@ -33,6 +33,8 @@ from imas.migrations.runner import upgrade
 from imas.notify.routes import router as webhooks_router
 from imas.orgs.routes import router as organizations_router
 from imas.orgs.user_routes import router as users_router
+from imas.realtime import listener as realtime_listener
+from imas.realtime.routes import router as realtime_router
 
 DESCRIPTION = (
     "IMAS takes alerts from every monitoring tool, folds them into incidents, pages the right "
@@ -56,6 +58,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         running = asyncio.create_task(worker.run()) if settings.runs_embedded_worker else None
         yield
         await app.state.intake.close()
+        await realtime_listener.close()
         if running is not None:
             worker.stop()
             await running
@@ -89,6 +92,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         webhooks_router,
         audit_router,
         metrics_router,
+        realtime_router,
     ]
     for router in routers:
         app.include_router(router, responses=ERROR_RESPONSES)

@@ -83,7 +83,9 @@ async def authenticate(
     `Bearer`-only APIs work with IMAS tokens unchanged.
     """
     try:
-        principal = await _resolve(request.headers.get("authorization", ""), session, settings)
+        principal = await resolve_credential(
+            request.headers.get("authorization", ""), session, settings
+        )
     except NotAuthenticated:
         # Failed attempts count against the client's address, so guessing tokens is throttled.
         await limiter.check(request, "anonymous", client_address(request))
@@ -104,7 +106,8 @@ def bind_actor(session: AsyncSession, request: Request, user: User) -> None:
     )
 
 
-async def _resolve(header: str, session: AsyncSession, settings: Settings) -> Principal:
+async def resolve_credential(header: str, session: AsyncSession, settings: Settings) -> Principal:
+    """The principal of an `Authorization` header value (`NotAuthenticated` otherwise)."""
     scheme, _, credential = header.partition(" ")
     credential = credential.strip()
     if not header:
