@@ -66,6 +66,19 @@ class Settings(BaseSettings):
         "(off: such URLs are refused, an SSRF guard)",
     )
 
+    llm_base_url: str | None = Field(
+        default=None,
+        description="An OpenAI-compatible API (`https://api.openai.com/v1`, Ollama's "
+        "`http://host:11434/v1`...): incident analyses ask it first. Unset: nothing leaves IMAS",
+    )
+    llm_api_key: str | None = None
+    llm_model: str = "gpt-4o-mini"
+    llm_timeout_seconds: float = Field(default=20.0, gt=0, le=300)
+    rca_auto_severities: list[str] = Field(
+        default_factory=lambda: ["SEV1_CRITICAL", "SEV2_HIGH"],
+        description="New incidents of these severities are analyzed automatically",
+    )
+
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
     db_pool_size: int = Field(default=10, ge=1)
     db_echo: bool = False

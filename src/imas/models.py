@@ -10,6 +10,7 @@ from imas.incidents.models import Comment, Incident, SlaPolicy, TimelineEntry
 from imas.jobs.models import Job
 from imas.notify.models import WebhookAttempt, WebhookDelivery, WebhookSubscription
 from imas.orgs.models import Membership, Organization, User
+from imas.rca.models import IncidentAnalysis
 
 metadata = Base.metadata
 
@@ -20,6 +21,7 @@ __all__ = [
     "AuthSession",
     "Comment",
     "ImpactScope",
+    "IncidentAnalysis",
     "Incident",
     "Integration",
     "Job",

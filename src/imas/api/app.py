@@ -35,6 +35,7 @@ from imas.orgs.routes import router as organizations_router
 from imas.orgs.user_routes import router as users_router
 from imas.realtime import listener as realtime_listener
 from imas.realtime.routes import router as realtime_router
+from imas.rca.routes import router as rca_router
 
 DESCRIPTION = (
     "IMAS takes alerts from every monitoring tool, folds them into incidents, pages the right "
@@ -93,6 +94,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         audit_router,
         metrics_router,
         realtime_router,
+        rca_router,
     ]
     for router in routers:
         app.include_router(router, responses=ERROR_RESPONSES)

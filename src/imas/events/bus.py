@@ -36,7 +36,7 @@ nobody wants."""
 
 # Modules whose import registers sinks. They are imported on the first emit, so an event can
 # never be emitted into a process that forgot to load them.
-SINK_MODULES: tuple[str, ...] = ("imas.notify.outbox", "imas.realtime.sink")
+SINK_MODULES: tuple[str, ...] = ("imas.notify.outbox", "imas.realtime.sink", "imas.rca.jobs")
 
 _SINKS: list[Sink] = []
 _loaded = False

@@ -36,6 +36,7 @@ class TimelineType(StrEnum):
     TAG_ADDED = "TAG_ADDED"
     TAG_REMOVED = "TAG_REMOVED"
     ALERT_ATTACHED = "ALERT_ATTACHED"
+    ANALYSIS = "ANALYSIS"  # a root-cause analysis was made (imas.rca)
 
 
 incident_tags = Table(

@@ -149,6 +149,10 @@ class IncidentDetail(IncidentListItem):
     sla_ack_seconds: int
     kpis: Kpis
     timeline: list[TimelineRead]
+    ai_analysis: dict[str, Any] | None = Field(
+        default=None,
+        description="The latest root-cause analysis (the `analysis` of POST .../analyze/)",
+    )
 
 
 class IncidentCreated(IncidentDetail):

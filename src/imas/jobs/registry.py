@@ -36,7 +36,7 @@ class PermanentFailure(Exception):
 _HANDLERS: dict[str, Handler] = {}
 
 # Modules whose import registers handlers; a new domain with background work adds itself here.
-HANDLER_MODULES: tuple[str, ...] = ("imas.notify.jobs",)
+HANDLER_MODULES: tuple[str, ...] = ("imas.notify.jobs", "imas.rca.jobs")
 
 
 def handler(kind: str) -> Callable[[Handler], Handler]:

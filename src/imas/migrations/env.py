@@ -10,7 +10,7 @@ from sqlalchemy import pool, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from imas.db import JSONType, UTCDateTime
+from imas.db import JSONType, UTCDateTime, is_mapped_object
 from imas.models import metadata
 
 config = context.config
@@ -34,6 +34,7 @@ def _run(connection: Connection) -> None:
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
         render_item=_render_item,
+        include_object=is_mapped_object,
     )
     with context.begin_transaction():
         if connection.dialect.name == "postgresql":

@@ -22,6 +22,7 @@ from imas.incidents.schemas import (
     IncidentUpdate,
     SeverityIn,
 )
+from imas.rca import service as rca
 from imas.types import UtcDateTime
 
 router = APIRouter(prefix="/api/v1/incidents", tags=["incidents"])
@@ -100,7 +101,10 @@ async def create_incident(
 async def get_incident(
     incident: IncidentRef, session: SessionDep, _: Reader, view: ViewDep
 ) -> IncidentDetail:
-    return presenters.detail(await repository.get(session, incident), view)
+    found = presenters.detail(await repository.get(session, incident), view)
+    analysis = await rca.latest(session, found.id)
+    found.ai_analysis = analysis.result if analysis is not None else None
+    return found
 
 
 async def _update(

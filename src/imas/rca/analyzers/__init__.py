@@ -1,0 +1,1 @@
+"""Analyzers behind one interface: `builtin` (offline, always there) and `llm` (optional)."""
