@@ -18,8 +18,8 @@ from imas.api.app import create_app
 from imas.config import Settings
 from imas.db import Database
 from imas.migrations.runner import upgrade
-from imas.realtime import listener as realtime_listener
 from imas.models import metadata
+from imas.realtime import listener as realtime_listener
 from tests.factories import Actor, make_actor
 
 PG_URL = os.environ.get("IMAS_TEST_DATABASE_URL", "")
