@@ -75,7 +75,7 @@ class Settings(BaseSettings):
     llm_model: str = "gpt-4o-mini"
     llm_timeout_seconds: float = Field(default=20.0, gt=0, le=300)
     rca_auto_severities: list[str] = Field(
-        default_factory=lambda: ["SEV1_CRITICAL", "SEV2_HIGH"],
+        default_factory=lambda: ["SEV1_CRITICAL"],
         description="New incidents of these severities are analyzed automatically",
     )
 

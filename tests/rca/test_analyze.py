@@ -358,9 +358,13 @@ async def test_new_critical_incidents_are_analyzed_in_the_background(
 ):
     service, _ = history
     short_id = await open_incident(
-        client, admin, service, "Database connection pool exhausted on cart"
+        client,
+        admin,
+        service,
+        "Database connection pool exhausted on cart",
+        severity="SEV1_CRITICAL",
     )
-    low = await open_incident(client, admin, service, "Minor thing", severity="SEV4_LOW")
+    low = await open_incident(client, admin, service, "Minor thing", severity="SEV2_HIGH")
     async with db.transaction(write=False) as session:
         kinds = list(await session.scalars(select(Job.kind).execution_options(all_orgs=True)))
     assert kinds.count("rca.analyze") == 1
