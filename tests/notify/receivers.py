@@ -107,3 +107,49 @@ class Silent:
             self._server.close()
             for _ in range(3):  # let the handlers see their closed connections
                 await asyncio.sleep(0)
+
+
+@dataclass
+class Counting:
+    """Answers every request 200 (setting a cookie) on a kept-alive connection; counts
+    connections and requests."""
+
+    port: int = field(default_factory=free_port)
+    connections: int = 0
+    requests: int = 0
+    hosts: list[str] = field(default_factory=list)
+    cookies: list[str | None] = field(default_factory=list)  # the Cookie header of each
+    _server: asyncio.Server | None = None
+
+    def url(self, host: str = "127.0.0.1") -> str:
+        return f"http://{host}:{self.port}{PATH}"
+
+    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.connections += 1
+        with contextlib.suppress(Exception):
+            while head := await reader.readuntil(b"\r\n\r\n"):
+                lines = head.decode("latin-1").split("\r\n")
+                headers = {
+                    k.strip().lower(): v.strip()
+                    for k, _, v in (x.partition(":") for x in lines[1:])
+                }
+                await reader.readexactly(int(headers.get("content-length") or 0))
+                self.requests += 1
+                self.hosts.append(headers.get("host", ""))
+                self.cookies.append(headers.get("cookie"))
+                writer.write(
+                    b"HTTP/1.1 200 OK\r\nSet-Cookie: session=s3cret; Path=/\r\n"
+                    b"Content-Length: 2\r\n\r\n{}"
+                )
+                await writer.drain()
+        writer.close()
+
+    async def start(self) -> Counting:
+        self._server = await asyncio.start_server(self._handle, "127.0.0.1", self.port)
+        return self
+
+    async def stop(self) -> None:
+        if self._server is not None:
+            self._server.close()
+            for _ in range(3):
+                await asyncio.sleep(0)

@@ -18,6 +18,7 @@ import imas.notify.jobs as jobs_module
 from imas.db import acting_in
 from imas.jobs.models import Job, JobStatus
 from imas.jobs.registry import JobContext
+from imas.notify import recording
 from imas.notify.jobs import deliver
 from imas.notify.models import DeliveryStatus
 from tests.incidents.factories import make_incident, make_service
@@ -315,6 +316,39 @@ class TestRetries:
         [dead] = await deliver_all(db, notify_settings, admin.org.id)
         assert dead.status == DeliveryStatus.DEAD
         assert len(dead.attempt_log) == 2
+
+
+class TestTogether:
+    async def test_deliveries_that_finish_together_are_recorded_together_each_in_full(
+        self, db, notify_settings, admin, subscribe, service, monkeypatch
+    ):
+        """One transaction for the successes of concurrent deliveries (group commit): each
+        still has its own success, attempt and completed job."""
+        batches: list[int] = []
+        real = recording.record_successes
+
+        async def counted(database, successes):
+            batches.append(len(successes))
+            return await real(database, successes)
+
+        monkeypatch.setattr(recording, "record_successes", counted)
+        receiver = await Receiver(delay=0.05).start()  # answers arrive together
+        try:
+            await subscribe(receiver.url)
+            for n in range(12):
+                await make_incident(db, admin.org, admin.user, service, title=f"#{n}")
+            done = await deliver_all(db, notify_settings, admin.org.id, count=12, concurrency=6)
+        finally:
+            await receiver.stop()
+        assert {d.status for d in done} == {DeliveryStatus.SUCCESS}
+        assert all([a.outcome for a in d.attempt_log] == ["success"] for d in done)
+        assert sorted(receiver.event_ids().values()) == [1] * 12
+        assert sum(batches) == 12
+        assert max(batches) > 1
+        async with db.read_sessions() as session:
+            with acting_in(session, admin.org.id):
+                jobs = (await session.scalars(select(Job))).all()
+        assert {(j.status, j.lease_owner) for j in jobs} == {(JobStatus.SUCCEEDED, None)}
 
 
 async def job_of(db, org_id, job_id) -> Job:

@@ -8,33 +8,48 @@ times; the last failure leaves the delivery `dead`. A URL that now leads to a fo
 Idempotent: a job that runs again (its worker died after sending) first looks whether the
 delivery already succeeded, and never records a second success for one event. The event id goes
 out as `webhook-id`, so a receiver can drop the rare duplicate a crash at the wrong moment causes.
+A success is recorded and its job completed in one transaction.
+
+A job that dies without its handler having settled the delivery - its worker killed, or shut
+down past the grace period, during the last attempt; an unexpected error in the last attempt -
+leaves the delivery `dead` too, with that attempt recorded and why (`settle_dead`); it is never
+left pending. (Whether such an attempt reached the receiver is unknown: it may have.)
+
+Deliveries running together are read together and their successes recorded together (one query,
+one transaction: `imas.jobs.batching`), and connections to receivers are kept alive while a
+worker runs (`sender.connections`).
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
+import weakref
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NoReturn
 
 import httpx
 from sqlalchemy import CursorResult, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from imas import __version__
-from imas.db import utcnow
+from imas.db import Database, utcnow
 from imas.jobs import registry
+from imas.jobs.batching import Coalescer
 from imas.jobs.registry import JobContext, PermanentFailure
-from imas.notify import crypto, destinations, repository, sender, signing
+from imas.jobs.store import Dead
+from imas.notify import crypto, destinations, recording, repository, sender, signing
 from imas.notify.models import (
     AttemptOutcome,
     DeliveryStatus,
-    WebhookAttempt,
     WebhookDelivery,
-    WebhookSubscription,
 )
 from imas.notify.outbox import DELIVERY_JOB, body_of
 from imas.notify.sender import Outcome
+
+registry.resource(sender.connections)
 
 
 class DeliveryFailed(Exception):
@@ -43,74 +58,57 @@ class DeliveryFailed(Exception):
 
 @dataclass(frozen=True)
 class _Work:
-    delivery: WebhookDelivery
-    subscription: WebhookSubscription
+    delivery: repository.DeliveryToSend
+    subscription: repository.SubscriptionToSend
 
 
 async def _load(ctx: JobContext, delivery_id: uuid.UUID) -> _Work | None:
-    async with ctx.db.transaction(write=False) as session:
-        session.info["organization_id"] = ctx.organization_id
-        delivery = await repository.delivery(session, delivery_id)
-        if delivery is None:
-            return None
-        subscription = await repository.subscription(session, delivery.subscription_id)
-    return None if subscription is None else _Work(delivery, subscription)
+    return await _batches(ctx.db).load((ctx.organization_id, delivery_id))
 
 
-async def _record(
-    ctx: JobContext,
-    delivery_id: uuid.UUID,
-    outcome: Outcome,
-    status: DeliveryStatus,
-    kind: AttemptOutcome,
-    started_at: datetime,
-) -> None:
-    """The attempt, and the delivery's new state - unless it already succeeded (then only the
-    attempt: it happened, but the event counts as delivered once)."""
-    now = utcnow()
-    values: dict[str, object] = {
-        "status": status,
-        "attempts": WebhookDelivery.attempts + 1,
-        "last_attempt_at": now,
-        "response_code": outcome.response_code,
-        "response_body": outcome.response_body,
-        "error": outcome.error,
-        "duration_ms": outcome.duration_ms,
-        "updated_at": now,
-    }
-    if status == DeliveryStatus.SUCCESS:
-        values["delivered_at"] = now
-    async with ctx.db.transaction() as session:
-        session.info["organization_id"] = ctx.organization_id
-        changed: CursorResult[Any] = await session.execute(  # type: ignore[assignment]
-            update(WebhookDelivery)
-            .where(
-                WebhookDelivery.id == delivery_id,
-                WebhookDelivery.status != DeliveryStatus.SUCCESS,
-            )
-            .values(**values)
-            .execution_options(synchronize_session=False)
+async def _load_many(db: Database, wanted: list[tuple[uuid.UUID, uuid.UUID]]) -> list[_Work | None]:
+    """The loads of the deliveries that start together, in one query."""
+    async with db.engine.connect() as conn:
+        if db.dialect == "postgresql":  # one statement: no BEGIN and ROLLBACK around it
+            conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
+        found = await repository.many_to_send(conn, wanted)
+    out: list[_Work | None] = []
+    for key in wanted:
+        sendable = found.get(key)
+        out.append(None if sendable is None else _Work(sendable.delivery, sendable.subscription))
+    return out
+
+
+@dataclass
+class _Batches:
+    """The loads and the success records of one worker's concurrent deliveries, each grouped
+    into one round trip (`imas.jobs.batching`), per event loop and database."""
+
+    load: Coalescer[tuple[uuid.UUID, uuid.UUID], _Work | None]
+    succeed: Coalescer[recording.Success, None]
+
+
+_BATCHES: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[Database, _Batches]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _batches(db: Database) -> _Batches:
+    of_loop = _BATCHES.setdefault(asyncio.get_running_loop(), {})
+    batches = of_loop.get(db)
+    if batches is None:
+        batches = of_loop[db] = _Batches(
+            load=Coalescer(lambda wanted: _load_many(db, wanted)),
+            succeed=Coalescer(lambda successes: recording.record_successes(db, successes)),
         )
-        if changed.rowcount == 0 and await repository.delivery(session, delivery_id) is None:
-            return  # deleted with its subscription meanwhile
-        session.add(
-            WebhookAttempt(
-                organization_id=ctx.organization_id,
-                delivery_id=delivery_id,
-                number=ctx.attempt,
-                outcome=kind,
-                response_code=outcome.response_code,
-                response_body=outcome.response_body,
-                error=outcome.error,
-                duration_ms=outcome.duration_ms,
-                started_at=started_at,
-            )
-        )
+    return batches
 
 
 async def _give_up(ctx: JobContext, delivery_id: uuid.UUID, reason: str) -> NoReturn:
     outcome = Outcome(False, 0, error=reason)
-    await _record(ctx, delivery_id, outcome, DeliveryStatus.DEAD, AttemptOutcome.REFUSED, utcnow())
+    await recording.record(
+        ctx, delivery_id, outcome, DeliveryStatus.DEAD, AttemptOutcome.REFUSED, utcnow()
+    )
     raise PermanentFailure(reason)
 
 
@@ -161,10 +159,50 @@ async def deliver(ctx: JobContext, payload: dict[str, object]) -> None:
             target,
         )
     if outcome.ok:
-        await _record(
-            ctx, delivery_id, outcome, DeliveryStatus.SUCCESS, AttemptOutcome.SUCCESS, started_at
-        )
+        await _batches(ctx.db).succeed(recording.Success(ctx, delivery_id, outcome, started_at))
         return
     status = DeliveryStatus.DEAD if ctx.last_attempt else DeliveryStatus.FAILED
-    await _record(ctx, delivery_id, outcome, status, AttemptOutcome.FAILED, started_at)
+    await recording.record(ctx, delivery_id, outcome, status, AttemptOutcome.FAILED, started_at)
     raise DeliveryFailed(outcome.error or "delivery failed")
+
+
+@registry.on_dead(DELIVERY_JOB)
+async def settle_dead(session: AsyncSession, job: Dead) -> None:
+    """The delivery of a job that died without its handler settling it: `dead`, with the last
+    attempt recorded as failed and why. Nothing changes if the handler had settled it (a
+    success, or a `dead` it recorded itself)."""
+    delivery_id = uuid.UUID(str(job.payload["delivery_id"]))
+    now = utcnow()
+    changed: CursorResult[Any] = await session.execute(  # type: ignore[assignment]
+        update(WebhookDelivery)
+        .where(
+            WebhookDelivery.id == delivery_id,
+            WebhookDelivery.status.not_in([DeliveryStatus.SUCCESS, DeliveryStatus.DEAD]),
+        )
+        .values(
+            status=DeliveryStatus.DEAD,
+            attempts=WebhookDelivery.attempts + 1,
+            last_attempt_at=now,
+            response_code=None,
+            response_body=None,
+            error=job.error,
+            duration_ms=None,
+            updated_at=now,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if changed.rowcount == 1:
+        outcome = Outcome(False, _elapsed_ms(job.started_at, now), error=job.error)
+        attempt = recording.attempt_row(
+            job.organization_id,
+            delivery_id,
+            job.attempts,
+            AttemptOutcome.FAILED,
+            outcome,
+            job.started_at or now,
+        )
+        await session.execute(recording.ATTEMPT_IF_STILL_THERE, attempt)
+
+
+def _elapsed_ms(started_at: datetime | None, now: datetime) -> int:
+    return 0 if started_at is None else max(0, int((now - started_at).total_seconds() * 1000))

@@ -6,10 +6,10 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Select, func, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import Select, Table, bindparam, func, select
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm import selectinload
 
 from imas.api.filtering import apply_ordering, apply_search
@@ -38,14 +38,26 @@ def subscriptions(
     return apply_ordering(stmt, ordering, ORDERING, "-created_at", WebhookSubscription.id)
 
 
+_ACTIVE = "notify.active_subscriptions"
+
+
 async def listening(session: AsyncSession, event_type: str) -> list[WebhookSubscription]:
     """The organization's active subscriptions to `event_type`. (An organization has a handful
     of subscriptions: the event list is matched here rather than with each dialect's JSON
-    operators.)"""
-    active = await session.scalars(
-        select(WebhookSubscription).where(WebhookSubscription.is_active.is_(True))
-    )
-    return [s for s in active.all() if event_type in (s.events or [])]
+    operators.) Read once per transaction and organization: a transaction that emits many
+    events (an alert post) asks once; changing a subscription forgets it (`forget_listeners`)."""
+    known: dict[Any, list[WebhookSubscription]] = session.info.setdefault(_ACTIVE, {})
+    org = session.info.get("organization_id")
+    if org not in known:
+        active = await session.scalars(
+            select(WebhookSubscription).where(WebhookSubscription.is_active.is_(True))
+        )
+        known[org] = list(active.all())
+    return [s for s in known[org] if event_type in (s.events or [])]
+
+
+def forget_listeners(session: AsyncSession) -> None:
+    session.info.pop(_ACTIVE, None)
 
 
 def deliveries(
@@ -79,6 +91,83 @@ async def next_runs(
 
 async def delivery(session: AsyncSession, delivery_id: uuid.UUID) -> WebhookDelivery | None:
     return await session.scalar(select(WebhookDelivery).where(WebhookDelivery.id == delivery_id))
+
+
+@dataclass(frozen=True)
+class Sendable:
+    """What a delivery attempt needs of a delivery and its subscription, read in one query."""
+
+    delivery: DeliveryToSend
+    subscription: SubscriptionToSend
+
+
+@dataclass(frozen=True)
+class DeliveryToSend:
+    id: uuid.UUID
+    status: str
+    payload: dict[str, Any]
+    event_id: uuid.UUID
+    event_type: str
+
+
+@dataclass(frozen=True)
+class SubscriptionToSend:
+    url: str
+    headers: dict[str, Any]
+    timeout_seconds: int
+    is_active: bool
+    secret_encrypted: str
+
+
+DELIVERIES = cast(Table, WebhookDelivery.__table__)
+SUBSCRIPTIONS = cast(Table, WebhookSubscription.__table__)
+_D = DELIVERIES.c
+_S = SUBSCRIPTIONS.c
+_SENDABLE = (
+    select(
+        _D.organization_id,
+        _D.id,
+        _D.status,
+        _D.payload,
+        _D.event_id,
+        _D.event_type,
+        _S.url,
+        _S.headers,
+        _S.timeout_seconds,
+        _S.is_active,
+        _S.secret_encrypted,
+    )
+    .select_from(DELIVERIES)
+    .join(SUBSCRIPTIONS, _S.id == _D.subscription_id)
+)
+# A delivery worker's own read (no org session: the organization is in the statement), built
+# once: it runs for every batch of deliveries.
+_MANY_TO_SEND = _SENDABLE.where(
+    _D.id.in_(bindparam("ids", expanding=True)),
+    _D.organization_id.in_(bindparam("orgs", expanding=True)),
+)
+# (Not `(organization_id, id) IN (...)`: SQLite answers that with a scan of every delivery.)
+
+
+def _sendable(row: Any) -> Sendable:
+    return Sendable(
+        DeliveryToSend(row.id, row.status, row.payload, row.event_id, row.event_type),
+        SubscriptionToSend(
+            row.url, row.headers, row.timeout_seconds, row.is_active, row.secret_encrypted
+        ),
+    )
+
+
+async def many_to_send(
+    conn: AsyncConnection, wanted: Sequence[tuple[uuid.UUID, uuid.UUID]]
+) -> dict[tuple[uuid.UUID, uuid.UUID], Sendable]:
+    """Deliveries with their subscriptions, by (organization id, delivery id); a delivery
+    that is gone (or is not of that organization) is missing."""
+    params = {"ids": [d for _, d in wanted], "orgs": list({o for o, _ in wanted})}
+    rows = await conn.execute(_MANY_TO_SEND, params)
+    wanted_pairs = set(wanted)
+    found = {(row.organization_id, row.id): _sendable(row) for row in rows}
+    return {pair: sendable for pair, sendable in found.items() if pair in wanted_pairs}
 
 
 async def subscription(

@@ -51,6 +51,7 @@ async def create_subscription(
     )
     session.add(subscription)
     await session.flush()
+    repository.forget_listeners(session)
     return subscription, secret
 
 
@@ -77,6 +78,7 @@ async def update_subscription(
     if data.is_active is not None:
         subscription.is_active = data.is_active
     await session.flush()
+    repository.forget_listeners(session)
     return subscription
 
 
@@ -84,6 +86,7 @@ async def delete_subscription(session: AsyncSession, subscription: WebhookSubscr
     """Its deliveries go with it; a delivery job still queued then finds nothing to do."""
     await session.delete(subscription)
     await session.flush()
+    repository.forget_listeners(session)
 
 
 async def stats(session: AsyncSession, subscription: WebhookSubscription) -> SubscriptionStats:
