@@ -79,6 +79,17 @@ class Settings(BaseSettings):
         description="New incidents of these severities are analyzed automatically",
     )
 
+    public_url: str = Field(
+        default="http://localhost:8000", description="Where people reach IMAS (links in pages)"
+    )
+    smtp_host: str = "localhost"
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    smtp_from: str = "imas@localhost"
+    smtp_starttls: bool = False
+    smtp_timeout_seconds: float = Field(default=10.0, gt=0)
+
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
     db_pool_size: int = Field(default=10, ge=1)
     db_echo: bool = False

@@ -20,6 +20,7 @@ READ_KEYS = {
     "criticality",
     "runbook_url",
     "description",
+    "escalation_policy",
     "created_at",
     "updated_at",
 }

@@ -22,6 +22,7 @@ READ_KEYS = {
     "name",
     "slack_channel_id",
     "current_on_call",
+    "schedule",
     "members",
     "description",
     "created_at",

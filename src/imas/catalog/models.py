@@ -36,6 +36,9 @@ class Team(UUIDPk, OrgOwned, Timestamps, Base):
     on_call_user_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL")
     )
+    schedule_id: Mapped[uuid.UUID | None] = mapped_column(  # its on-call comes from there
+        ForeignKey("schedules.id", ondelete="SET NULL")
+    )
 
     members: Mapped[list[User]] = relationship(secondary=team_members, lazy="raise")
     on_call_user: Mapped[User | None] = relationship(lazy="raise")
@@ -52,6 +55,9 @@ class Service(UUIDPk, OrgOwned, Timestamps, Base):
     runbook_url: Mapped[str | None] = mapped_column(String(500))
     owner_team_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("teams.id", ondelete="SET NULL"), index=True
+    )
+    escalation_policy_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("escalation_policies.id", ondelete="SET NULL")
     )
 
     owner_team: Mapped[Team | None] = relationship(lazy="raise")

@@ -36,6 +36,9 @@ class TimelineType(StrEnum):
     TAG_ADDED = "TAG_ADDED"
     TAG_REMOVED = "TAG_REMOVED"
     ALERT_ATTACHED = "ALERT_ATTACHED"
+    ESCALATION = "ESCALATION"  # a level of an escalation policy paged, or the policy stopped
+    NOTIFICATION_SENT = "NOTIFICATION_SENT"
+    NOTIFICATION_FAILED = "NOTIFICATION_FAILED"
     ANALYSIS = "ANALYSIS"  # a root-cause analysis was made (imas.rca)
 
 

@@ -6,6 +6,7 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from imas.api.deps import SessionDep
 from imas.api.filtering import apply_ordering, apply_search
@@ -19,6 +20,12 @@ from imas.catalog.service import teams as service
 router = APIRouter(prefix="/api/v1/teams", tags=["teams"])
 
 _ORDERING = {"name": Team.name, "created_at": Team.created_at, "updated_at": Team.updated_at}
+
+
+async def _read(session: AsyncSession, team: Team) -> TeamRead:
+    read = TeamRead.of(team)
+    await service.on_call_from_schedules(session, [read])
+    return read
 
 
 @router.get("/", response_model=Page[TeamRead], summary="List teams")
@@ -36,19 +43,21 @@ async def list_teams(
     stmt = repository.teams(member=member)
     stmt = apply_search(stmt, search, [Team.name, Team.description])
     stmt = apply_ordering(stmt, ordering, _ORDERING, "name", Team.id)
-    return await paginate(session, stmt, pages, request, TeamRead.of)
+    page = await paginate(session, stmt, pages, request, TeamRead.of)
+    await service.on_call_from_schedules(session, page.results)
+    return page
 
 
 @router.post(
     "/", response_model=TeamRead, status_code=status.HTTP_201_CREATED, summary="Create a team"
 )
 async def create_team(data: TeamCreate, session: SessionDep, principal: Admin) -> TeamRead:
-    return TeamRead.of(await service.create_team(session, data))
+    return await _read(session, await service.create_team(session, data))
 
 
 @router.get("/{team_id}/", response_model=TeamRead, summary="A team")
 async def get_team(team_id: uuid.UUID, session: SessionDep, principal: Reader) -> TeamRead:
-    return TeamRead.of(await service.get_team(session, team_id))
+    return await _read(session, await service.get_team(session, team_id))
 
 
 @router.patch("/{team_id}/", response_model=TeamRead, summary="Change some fields of a team")
@@ -56,7 +65,7 @@ async def update_team(
     team_id: uuid.UUID, data: TeamUpdate, session: SessionDep, principal: Admin
 ) -> TeamRead:
     team = await service.get_team(session, team_id)
-    return TeamRead.of(await service.update_team(session, team, data))
+    return await _read(session, await service.update_team(session, team, data))
 
 
 @router.put("/{team_id}/", response_model=TeamRead, summary="Replace a team")
@@ -64,7 +73,8 @@ async def replace_team(
     team_id: uuid.UUID, data: TeamCreate, session: SessionDep, principal: Admin
 ) -> TeamRead:
     team = await service.get_team(session, team_id)
-    return TeamRead.of(await service.update_team(session, team, TeamUpdate.replacing(data)))
+    updated = await service.update_team(session, team, TeamUpdate.replacing(data))
+    return await _read(session, updated)
 
 
 @router.delete(

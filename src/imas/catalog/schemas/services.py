@@ -6,12 +6,13 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
 from imas.catalog.models import Criticality
 from imas.catalog.schemas.common import Input, Name100, NotNull, TeamRef, Url500
 
 _OWNER = "The owning team (an id of your organization), or null"
+_POLICY = "The escalation policy paging for its incidents (an id), or null"
 
 
 class ServiceCreate(Input):
@@ -20,6 +21,7 @@ class ServiceCreate(Input):
     criticality: Criticality = Criticality.TIER_3_MEDIUM
     runbook_url: Url500 = Field(default=None, examples=["https://wiki.example.com/redis"])
     description: str = ""
+    escalation_policy: uuid.UUID | None = Field(default=None, description=_POLICY)
 
 
 class ServiceUpdate(Input):
@@ -30,6 +32,7 @@ class ServiceUpdate(Input):
     criticality: Annotated[Criticality | None, NotNull] = None
     runbook_url: Url500 = None
     description: Annotated[str | None, NotNull] = None
+    escalation_policy: uuid.UUID | None = Field(default=None, description=_POLICY)
 
     @classmethod
     def replacing(cls, data: ServiceCreate) -> ServiceUpdate:
@@ -46,5 +49,8 @@ class ServiceRead(BaseModel):
     criticality: Criticality
     runbook_url: str | None
     description: str
+    escalation_policy: uuid.UUID | None = Field(
+        default=None, validation_alias=AliasChoices("escalation_policy_id", "escalation_policy")
+    )
     created_at: datetime
     updated_at: datetime

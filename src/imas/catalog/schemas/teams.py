@@ -16,6 +16,7 @@ Members = Annotated[list[uuid.UUID], Field(max_length=500)]
 
 _MEMBERS = "Users of your organization (ids); the on-call user is added if missing"
 _ON_CALL = "The user on call now (an id), or null; becomes a member if not one already"
+_SCHEDULE = "An on-call schedule (an id), or null; when set, current_on_call comes from it"
 
 
 class TeamCreate(Input):
@@ -24,6 +25,7 @@ class TeamCreate(Input):
     slack_channel_id: SlackChannel | None = Field(default=None, examples=["C0123456789"])
     members: Members = Field(default_factory=list, description=_MEMBERS)
     current_on_call: uuid.UUID | None = Field(default=None, description=_ON_CALL)
+    schedule: uuid.UUID | None = Field(default=None, description=_SCHEDULE)
 
 
 class TeamUpdate(Input):
@@ -34,6 +36,7 @@ class TeamUpdate(Input):
     slack_channel_id: SlackChannel | None = None
     members: Annotated[Members | None, NotNull] = Field(default=None, description=_MEMBERS)
     current_on_call: uuid.UUID | None = Field(default=None, description=_ON_CALL)
+    schedule: uuid.UUID | None = Field(default=None, description=_SCHEDULE)
 
     @classmethod
     def replacing(cls, data: TeamCreate) -> TeamUpdate:
@@ -46,6 +49,7 @@ class TeamRead(BaseModel):
     name: str
     slack_channel_id: str | None
     current_on_call: UserRef | None
+    schedule: uuid.UUID | None = None
     members: list[UserRef]
     description: str
     created_at: datetime
@@ -60,6 +64,7 @@ class TeamRead(BaseModel):
             name=team.name,
             slack_channel_id=team.slack_channel_id,
             current_on_call=UserRef.model_validate(on_call) if on_call else None,
+            schedule=team.schedule_id,
             members=[
                 UserRef.model_validate(u) for u in sorted(team.members, key=lambda u: u.username)
             ],

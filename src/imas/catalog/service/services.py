@@ -10,6 +10,7 @@ from imas.catalog import lookups, repository
 from imas.catalog.models import Service, Team
 from imas.catalog.schemas.services import ServiceCreate, ServiceUpdate
 from imas.catalog.service.common import delete, save_named
+from imas.oncall.service import policies
 from imas.repository import get_or_404
 
 THING = "Service"
@@ -23,6 +24,12 @@ async def _owner(session: AsyncSession, team_id: uuid.UUID | None) -> Team | Non
     return None if team_id is None else await lookups.team_ref(session, team_id, "owner_team")
 
 
+async def _policy(session: AsyncSession, policy_id: uuid.UUID | None) -> uuid.UUID | None:
+    if policy_id is None:
+        return None
+    return (await policies.policy_ref(session, policy_id, "escalation_policy")).id
+
+
 async def create_service(session: AsyncSession, data: ServiceCreate) -> Service:
     service = Service(
         name=data.name,
@@ -30,6 +37,7 @@ async def create_service(session: AsyncSession, data: ServiceCreate) -> Service:
         criticality=data.criticality,
         runbook_url=data.runbook_url,
         description=data.description,
+        escalation_policy_id=await _policy(session, data.escalation_policy),
     )
     await save_named(session, service, THING)
     return service
@@ -48,6 +56,8 @@ async def update_service(session: AsyncSession, service: Service, data: ServiceU
         service.runbook_url = data.runbook_url
     if data.description is not None:
         service.description = data.description
+    if "escalation_policy" in given:
+        service.escalation_policy_id = await _policy(session, data.escalation_policy)
     await save_named(session, service, THING)
     return service
 

@@ -16,10 +16,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from imas.catalog import repository
 from imas.catalog.models import Team
-from imas.catalog.schemas.teams import TeamCreate, TeamUpdate
+from imas.catalog.schemas.common import UserRef
+from imas.catalog.schemas.teams import TeamCreate, TeamRead, TeamUpdate
 from imas.catalog.service.common import delete, save_named
 from imas.db import utcnow
 from imas.errors import ValidationFailed
+from imas.oncall.service import schedules
 from imas.orgs.models import User
 from imas.repository import get_or_404
 
@@ -76,6 +78,7 @@ async def create_team(session: AsyncSession, data: TeamCreate) -> Team:
         slack_channel_id=data.slack_channel_id,
         members=_with_on_call(members, on_call),
         on_call_user=on_call,
+        schedule_id=await _schedule(session, data.schedule),
     )
     await save_named(session, team, THING)
     return team
@@ -105,8 +108,28 @@ async def update_team(session: AsyncSession, team: Team, data: TeamUpdate) -> Te
         team.updated_at = utcnow()  # a membership change alone updates no column of the team
     if "current_on_call" in given:
         team.on_call_user = on_call
+    if "schedule" in given:
+        team.schedule_id = await _schedule(session, data.schedule)
     await save_named(session, team, THING)
     return team
+
+
+async def _schedule(session: AsyncSession, schedule_id: uuid.UUID | None) -> uuid.UUID | None:
+    if schedule_id is None:
+        return None
+    return (await schedules.schedule_ref(session, schedule_id, "schedule")).id
+
+
+async def on_call_from_schedules(session: AsyncSession, reads: Sequence[TeamRead]) -> None:
+    """Teams that point at a schedule: their `current_on_call` is who is on call there now."""
+    ids = [r.schedule for r in reads if r.schedule]
+    if not ids:
+        return
+    users = await schedules.on_call_users(session, ids, utcnow())
+    for read in reads:
+        if read.schedule:
+            user = users.get(read.schedule)
+            read.current_on_call = UserRef.model_validate(user) if user else None
 
 
 async def delete_team(session: AsyncSession, team: Team) -> None:

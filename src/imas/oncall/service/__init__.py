@@ -1,0 +1,1 @@
+"""The on-call rules, one module per use case."""
