@@ -1,0 +1,2 @@
+"""JIRA: an issue per incident of chosen severities, status pushed both ways (the seed's
+`/jira-webhook`, at `/api/v1/webhooks/jira/`)."""
