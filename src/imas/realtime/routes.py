@@ -1,5 +1,6 @@
 """`/ws/`: the caller's organization's events, live. Authenticate with `?token=<API token or
-JWT access token>` (browsers cannot set headers on a WebSocket) or an `Authorization` header;
+JWT access token>` (browsers cannot set headers on a WebSocket), an `Authorization` header,
+or the dashboard's session cookie (only from a page of the same origin);
 a refused client gets an `error` message and the close code 4401 (no or bad credential) or
 4403 (no `incident:read`).
 
@@ -22,6 +23,7 @@ from imas.db import Database
 from imas.errors import NotAuthenticated, PermissionDenied
 from imas.realtime import listener
 from imas.realtime.broker import BROKER, Subscription
+from imas.web.session import cookie_credential
 
 router = APIRouter(tags=["realtime"])
 
@@ -33,7 +35,7 @@ def _header(websocket: WebSocket, token: str | None) -> str:
     if given:
         return given
     if not token:
-        return ""
+        return cookie_credential(websocket)  # the dashboard's session (same-origin only)
     return f"Bearer {token}" if token.count(".") == 2 else f"Token {token}"
 
 
