@@ -7,8 +7,19 @@ from imas.auth.models import ApiToken, AuthSession
 from imas.catalog.models import ImpactScope, Runbook, RunbookStep, Service, Tag, Team
 from imas.db import Base
 from imas.incidents.models import Comment, Incident, SlaPolicy, TimelineEntry
+from imas.integrations.jira.models import JiraConfig, JiraIssue
+from imas.integrations.slack.models import SlackConfig, SlackMessage
 from imas.jobs.models import Job
 from imas.notify.models import WebhookAttempt, WebhookDelivery, WebhookSubscription
+from imas.oncall.models import (  # noqa: F401  (on-call tables)
+    ContactMethod,
+    Escalation,
+    EscalationPolicy,
+    NotificationRule,
+    Schedule,
+    ScheduleLayer,
+    ScheduleOverride,
+)
 from imas.orgs.models import Membership, Organization, User
 from imas.rca.models import IncidentAnalysis
 
@@ -21,9 +32,11 @@ __all__ = [
     "AuthSession",
     "Comment",
     "ImpactScope",
-    "IncidentAnalysis",
     "Incident",
+    "IncidentAnalysis",
     "Integration",
+    "JiraConfig",
+    "JiraIssue",
     "Job",
     "Membership",
     "Organization",
@@ -32,6 +45,8 @@ __all__ = [
     "Service",
     "Silence",
     "SlaPolicy",
+    "SlackConfig",
+    "SlackMessage",
     "Tag",
     "Team",
     "TimelineEntry",

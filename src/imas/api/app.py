@@ -26,16 +26,21 @@ from imas.catalog.routes import routers as catalog_routers
 from imas.config import Settings, get_settings
 from imas.db import Database
 from imas.incidents.routes import routers as incident_routers
+from imas.integrations.jira.routes import routers as jira_routers
+from imas.integrations.slack.routes import routers as slack_routers
 from imas.jobs.routes import router as jobs_router
 from imas.jobs.worker import Worker
 from imas.logging import configure_logging
 from imas.migrations.runner import upgrade
 from imas.notify.routes import router as webhooks_router
+from imas.oncall.routes import routers as oncall_routers
 from imas.orgs.routes import router as organizations_router
 from imas.orgs.user_routes import router as users_router
+from imas.rca.routes import router as rca_router
 from imas.realtime import listener as realtime_listener
 from imas.realtime.routes import router as realtime_router
-from imas.rca.routes import router as rca_router
+from imas.web.pages import static_files
+from imas.web.routes import router as web_router
 
 DESCRIPTION = (
     "IMAS takes alerts from every monitoring tool, folds them into incidents, pages the right "
@@ -88,15 +93,20 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         users_router,
         *catalog_routers,
         *incident_routers,
+        *slack_routers,  # before alert_routers: /integrations/slack/ is no alert integration id
+        *jira_routers,
         *alert_routers,
         jobs_router,
         webhooks_router,
+        *oncall_routers,
         audit_router,
         metrics_router,
         realtime_router,
+        web_router,
         rca_router,
     ]
     for router in routers:
         app.include_router(router, responses=ERROR_RESPONSES)
+    app.mount("/static", static_files(), name="static")
     drop_default_422(app)
     return app

@@ -36,7 +36,14 @@ nobody wants."""
 
 # Modules whose import registers sinks. They are imported on the first emit, so an event can
 # never be emitted into a process that forgot to load them.
-SINK_MODULES: tuple[str, ...] = ("imas.notify.outbox", "imas.realtime.sink", "imas.rca.jobs")
+SINK_MODULES: tuple[str, ...] = (
+    "imas.notify.outbox",
+    "imas.realtime.sink",
+    "imas.rca.jobs",
+    "imas.oncall.sink",
+    "imas.integrations.slack.outbox",
+    "imas.integrations.jira.outbox",
+)
 
 _SINKS: list[Sink] = []
 _loaded = False
