@@ -59,9 +59,14 @@ class TestEmit:
         async with db.transaction() as session:
             with acting_in(session, admin.org.id):
                 event = await emit(session, EventType.ALERT_RECEIVED, data)
-        assert event is None
-        assert built == []
         assert await rows(db, admin.org.id, Job) == []
+        if db.dialect == "postgresql":
+            # The live stream listens to everything there: a WebSocket client of another IMAS
+            # process may want it (imas.realtime.sink), so the payload is built once.
+            assert built == [1]
+        else:
+            assert event is None
+            assert built == []
 
     async def test_one_delivery_and_one_job_per_listening_subscription(self, db, settings, admin):
         first = await subscribe(db, settings, admin.org.id, max_retries=5)

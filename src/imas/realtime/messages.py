@@ -53,9 +53,10 @@ def message(event: Event) -> dict[str, Any]:
             "ticket": _ticket(data),
         }
     if event.type == EventType.ALERT_RECEIVED:
-        alert = dict(data.get("alert") or {})
-        alert["title"] = str(alert.get("title", ""))[:_TEXT_MAX]
-        alert.pop("labels", None)
+        alert = data.get("alert")
+        if isinstance(alert, dict):
+            alert = {k: v for k, v in alert.items() if k != "labels"}
+            alert["title"] = str(alert.get("title", ""))[:_TEXT_MAX]
         return {"event": "alert_received", **head, "alert": alert}
     if str(event.type).startswith("INCIDENT_"):
         return {
