@@ -387,3 +387,14 @@ async def test_new_critical_incidents_are_analyzed_in_the_background(
     assert made["analysis"]["root_causes"][0] == "Connection pool too small"
     none = await client.get(f"/api/v1/incidents/{low}/analyses/", headers=admin.headers)
     assert none.json() == []
+
+
+async def test_matches_that_score_zero_still_make_an_analysis(client, db, admin):
+    """In a tiny history every word is in every document: BM25 gives every match 0."""
+    service = await make_service(db, admin.org, "tiny")
+    for _ in range(2):
+        await resolved(db, admin.org, service, "Queue stuck", "Stuck consumer", "Restarted", 60)
+    short_id = await open_incident(client, admin, service, "Queue stuck again")
+    body = await analyze(client, admin, short_id)
+    assert body["analysis"]["root_causes"]
+    assert 0 <= body["analysis"]["confidence_score"] <= 1

@@ -40,6 +40,7 @@ async def get_jira(session: SessionDep, _: Admin) -> JiraConfigRead:
 @config_router.put(
     "/",
     response_model=JiraConfigSaved,
+    responses={201: {"model": JiraConfigSaved, "description": "Created (the first PUT)"}},
     summary="Connect JIRA, or change its configuration (the webhook secret is shown once)",
 )
 async def put_jira(

@@ -37,6 +37,7 @@ async def get_slack(session: SessionDep, _: Admin) -> SlackConfigRead:
 @config_router.put(
     "/",
     response_model=SlackConfigRead,
+    responses={201: {"model": SlackConfigRead, "description": "Created (the first PUT)"}},
     summary="Connect a Slack workspace, or change its configuration (secrets never returned)",
 )
 async def put_slack(

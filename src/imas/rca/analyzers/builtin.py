@@ -86,7 +86,8 @@ class BuiltinAnalyzer(Analyzer):
             confidence += 0.35 * best
             if causes:
                 top, weight = max(causes.items(), key=lambda kv: kv[1])
-                agreement = weight / sum(causes.values())
+                total = sum(causes.values())  # 0 when every match scored 0 (a tiny history)
+                agreement = weight / total if total > 0 else 0.0
                 confidence += 0.15 * agreement
                 agreeing = sum(1 for m in similar if (m.incident.root_cause or "").strip() == top)
                 evidence.append(f"Root cause '{top}' recorded on {agreeing} of them")
