@@ -22,8 +22,11 @@ async def test_another_organization_sees_nothing(client, db, admin, outsider, am
         async with db.transaction(write=False) as session:
             with acting_in(session, org.id):
                 found = [
-                    await repository.open_alert(session, am.integration.id, fired["fingerprint"]),
-                    await repository.latest_alert(session, am.integration.id, fired["fingerprint"]),
+                    (
+                        await repository.current_alerts(
+                            session, am.integration.id, [fired["fingerprint"]]
+                        )
+                    ).get(fired["fingerprint"]),
                     await repository.open_incident_of_group(
                         session, am.integration.id, (await _group(session, fired["id"]))
                     ),

@@ -110,21 +110,6 @@ async def has_alerts(session: AsyncSession, integration_id: uuid.UUID) -> bool:
 # Alerts: intake -----------------------------------------------------------------------------
 
 
-async def open_alert(
-    session: AsyncSession, integration_id: uuid.UUID, fingerprint: str
-) -> Alert | None:
-    """The firing alert of this fingerprint (at most one: `uq_alerts_open_fingerprint`)."""
-    return await session.scalar(
-        select(Alert)
-        .where(
-            Alert.integration_id == integration_id,
-            Alert.fingerprint == fingerprint,
-            Alert.status == AlertStatus.FIRING,
-        )
-        .execution_options(populate_existing=True)
-    )
-
-
 async def current_alerts(
     session: AsyncSession, integration_id: uuid.UUID, fingerprints: Collection[str]
 ) -> dict[str, Alert]:
@@ -156,17 +141,6 @@ async def current_alerts(
         .execution_options(populate_existing=True)
     )
     return {alert.fingerprint: alert for alert in found}
-
-
-async def latest_alert(
-    session: AsyncSession, integration_id: uuid.UUID, fingerprint: str
-) -> Alert | None:
-    return await session.scalar(
-        select(Alert)
-        .where(Alert.integration_id == integration_id, Alert.fingerprint == fingerprint)
-        .order_by(Alert.first_seen.desc(), Alert.id.desc())
-        .limit(1)
-    )
 
 
 async def open_incident_of_group(

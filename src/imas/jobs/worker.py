@@ -25,11 +25,10 @@ import uuid
 from typing import Any
 
 import structlog
-from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from imas.config import Settings
-from imas.db import Database, utcnow
+from imas.db import Database, listen, utcnow
 from imas.jobs import registry, store
 from imas.jobs.queue import NOTIFY_CHANNEL, on_enqueue
 from imas.metrics import JOB_DURATION, JOB_LAG, JOBS_FINISHED
@@ -99,20 +98,7 @@ class Worker:
             log.info("worker_stopped", worker=self.name)
 
     async def _listen(self) -> Any:
-        if self.db.dialect != "postgresql":
-            return None
-        import asyncpg  # type: ignore[import-untyped]
-
-        dsn = (
-            make_url(self.db.url).set(drivername="postgresql").render_as_string(hide_password=False)
-        )
-        try:
-            conn = await asyncpg.connect(dsn)
-            await conn.add_listener(NOTIFY_CHANNEL, lambda *_: self.wake())
-        except Exception as exc:  # polling still works
-            log.warning("listen_failed", error=str(exc))
-            return None
-        return conn
+        return await listen(self.db, NOTIFY_CHANNEL, lambda _: self.wake())  # None: we poll
 
     async def _claim_until_stopped(self) -> None:
         """Claim as many due jobs as there are free slots. While the queue has more due jobs
