@@ -47,6 +47,7 @@ class Settings(BaseSettings):
     rate_limit_api: str = "1000/hour"
     rate_limit_webhooks: str = "100/minute"
     rate_limit_anonymous: str = "100/hour"
+    rate_limit_automation: str = "5/minute"
 
     embedded_worker: bool | None = Field(
         default=None, description="Run a job worker inside `imas serve` (default: on SQLite)"
@@ -79,6 +80,25 @@ class Settings(BaseSettings):
         description="New incidents of these severities are analyzed automatically",
     )
 
+    automation_wait_seconds: float = Field(
+        default=10.0,
+        ge=0,
+        le=120,
+        description="How long `POST .../remediate/` waits for its run to end before answering "
+        "202 with the run to follow",
+    )
+    automation_retry_seconds: float = Field(
+        default=60.0,
+        ge=0,
+        description="Delay before the 2nd attempt of a failed remediation (doubling after)",
+    )
+    automation_shell_enabled: bool = Field(
+        default=False, description="Allow the `shell` action (admins only, allow-listed paths)"
+    )
+    automation_shell_allow: list[str] = Field(
+        default_factory=list, description="Absolute paths of the executables `shell` may run"
+    )
+
     public_url: str = Field(
         default="http://localhost:8000", description="Where people reach IMAS (links in pages)"
     )
@@ -95,7 +115,11 @@ class Settings(BaseSettings):
     db_echo: bool = False
 
     @field_validator(
-        "rate_limit_auth", "rate_limit_api", "rate_limit_webhooks", "rate_limit_anonymous"
+        "rate_limit_auth",
+        "rate_limit_api",
+        "rate_limit_webhooks",
+        "rate_limit_anonymous",
+        "rate_limit_automation",
     )
     @classmethod
     def _valid_rate(cls, value: str) -> str:

@@ -4,6 +4,7 @@ from imas.alerts.models import Alert, Integration, Silence
 from imas.audit import recorder  # noqa: F401  (registers the audit hook on every session)
 from imas.audit.models import AuditEvent
 from imas.auth.models import ApiToken, AuthSession
+from imas.automation.models import Executor, Policy, Run, RunLog, RunTask
 from imas.catalog.models import ImpactScope, Runbook, RunbookStep, Service, Tag, Team
 from imas.db import Base
 from imas.incidents.models import Comment, Incident, SlaPolicy, TimelineEntry
@@ -31,6 +32,7 @@ __all__ = [
     "AuditEvent",
     "AuthSession",
     "Comment",
+    "Executor",
     "ImpactScope",
     "Incident",
     "IncidentAnalysis",
@@ -40,6 +42,10 @@ __all__ = [
     "Job",
     "Membership",
     "Organization",
+    "Policy",
+    "Run",
+    "RunLog",
+    "RunTask",
     "Runbook",
     "RunbookStep",
     "Service",

@@ -32,7 +32,9 @@ LEASE_SECONDS = 2
 
 
 class WorkerProcess:
-    def __init__(self, database_url: str, secret_key: str, logs: Path, name: str) -> None:
+    def __init__(
+        self, database_url: str, secret_key: str, logs: Path, name: str, **extra: str
+    ) -> None:
         env = {
             **os.environ,
             "IMAS_DATABASE_URL": database_url,
@@ -41,6 +43,7 @@ class WorkerProcess:
             "IMAS_WORKER_LEASE_SECONDS": str(LEASE_SECONDS),
             "IMAS_VAR_DIR": str(logs),
             "IMAS_LOG_LEVEL": "WARNING",
+            **extra,
         }
         self.log = logs / f"{name}.log"
         with self.log.open("wb") as out:

@@ -22,6 +22,7 @@ from imas.api.ratelimit import RateLimiter
 from imas.audit.routes import router as audit_router
 from imas.auth.routes import router as auth_router
 from imas.auth.routes import tokens_router
+from imas.automation.routes import routers as automation_routers
 from imas.catalog.routes import routers as catalog_routers
 from imas.config import Settings, get_settings
 from imas.db import Database
@@ -104,6 +105,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         realtime_router,
         web_router,
         rca_router,
+        *automation_routers,
     ]
     for router in routers:
         app.include_router(router, responses=ERROR_RESPONSES)

@@ -25,7 +25,7 @@ from imas.metrics import RATE_LIMITED
 
 log = structlog.get_logger("imas.ratelimit")
 
-Bucket = Literal["auth", "api", "webhooks", "anonymous"]
+Bucket = Literal["auth", "api", "webhooks", "anonymous", "automation"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +53,7 @@ class RateLimiter:
             "api": parse(settings.rate_limit_api),
             "webhooks": parse(settings.rate_limit_webhooks),
             "anonymous": parse(settings.rate_limit_anonymous),
+            "automation": parse(settings.rate_limit_automation),
         }
 
     async def hit(self, bucket: Bucket, key: str) -> RateState | None:

@@ -43,6 +43,7 @@ SINK_MODULES: tuple[str, ...] = (
     "imas.oncall.sink",
     "imas.integrations.slack.outbox",
     "imas.integrations.jira.outbox",
+    "imas.automation.jobs",
 )
 
 _SINKS: list[Sink] = []

@@ -18,6 +18,10 @@ class EventType(StrEnum):
     INCIDENT_DELETED = "INCIDENT_DELETED"
     # Alerts (emitted by the alerts domain).
     ALERT_RECEIVED = "ALERT_RECEIVED"
+    # Automated remediation (emitted by the automation domain, for runs of an incident).
+    REMEDIATION_STARTED = "REMEDIATION_STARTED"
+    REMEDIATION_SUCCEEDED = "REMEDIATION_SUCCEEDED"
+    REMEDIATION_FAILED = "REMEDIATION_FAILED"
 
 
 @dataclass(frozen=True)
@@ -51,4 +55,20 @@ CATALOGUE: tuple[EventInfo, ...] = (
     EventInfo(EventType.INCIDENT_REOPENED, "incidents", "A resolved incident was opened again."),
     EventInfo(EventType.INCIDENT_DELETED, "incidents", "An incident was deleted."),
     EventInfo(EventType.ALERT_RECEIVED, "alerts", "An alert from a monitoring source arrived."),
+    EventInfo(
+        EventType.REMEDIATION_STARTED,
+        "automation",
+        "An automated remediation of an incident started (its first attempt).",
+    ),
+    EventInfo(
+        EventType.REMEDIATION_SUCCEEDED,
+        "automation",
+        "An automated remediation of an incident succeeded.",
+    ),
+    EventInfo(
+        EventType.REMEDIATION_FAILED,
+        "automation",
+        "An automated remediation of an incident failed for good (every attempt failed, or "
+        "it was cancelled); `data.remediation_status` says which.",
+    ),
 )

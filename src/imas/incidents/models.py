@@ -40,6 +40,7 @@ class TimelineType(StrEnum):
     NOTIFICATION_SENT = "NOTIFICATION_SENT"
     NOTIFICATION_FAILED = "NOTIFICATION_FAILED"
     ANALYSIS = "ANALYSIS"  # a root-cause analysis was made (imas.rca)
+    REMEDIATION = "REMEDIATION"  # an automated action ran on the incident (imas.automation)
 
 
 incident_tags = Table(
@@ -112,6 +113,9 @@ class Incident(UUIDPk, OrgOwned, Base):
     itsm_ticket_id: Mapped[str | None] = mapped_column(String(100))
     resolution_note: Mapped[str | None] = mapped_column(Text)
     root_cause: Mapped[str | None] = mapped_column(Text)
+    remediation_status: Mapped[str | None] = mapped_column(String(30), index=True)
+    """Of its latest automated remediation (`imas.automation.models.RemediationStatus`)"""
+    remediation_attempts: Mapped[int] = mapped_column(default=0)
 
     detected_at: Mapped[datetime]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -90,6 +90,8 @@ def _common(incident: Incident, view: View) -> dict[str, object]:
         "sla_status": sla_status(
             targets, incident.created_at, incident.acknowledged_at, incident.resolved_at, view.now
         ),
+        "remediation_status": incident.remediation_status,
+        "remediation_attempts": incident.remediation_attempts,
         "created_at": incident.created_at,
         "updated_at": incident.updated_at,
         "acknowledged_at": incident.acknowledged_at,

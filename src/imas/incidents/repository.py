@@ -50,7 +50,7 @@ ORDERING = {
 }
 
 
-def _key(ident: str) -> Any:
+def key(ident: str) -> Any:
     """The column and value an incident reference (UUID or `INC-XXXXXX`) designates."""
     if SHORT_ID.match(ident):
         return Incident.short_id == ident.upper()
@@ -68,7 +68,7 @@ async def get(
     fresh: bool = False,
 ) -> Incident:
     """By id or short id; `fresh` re-reads rows already in the session (after a change)."""
-    stmt = select(Incident).where(_key(ident)).options(*options)
+    stmt = select(Incident).where(key(ident)).options(*options)
     if fresh:
         stmt = stmt.execution_options(populate_existing=True)
     incident = await session.scalar(stmt)
@@ -124,9 +124,16 @@ def filtered(
     search: str | None = None,
     created_at_gte: datetime | None = None,
     created_at_lte: datetime | None = None,
+    remediation_status: str | None = None,
+    remediation_attempts_gte: int | None = None,
     ordering: str | None = None,
 ) -> Select[Any]:
     stmt = select(Incident)
+    if remediation_status:
+        wanted = [s.strip() for s in remediation_status.split(",") if s.strip()]
+        stmt = stmt.where(Incident.remediation_status.in_(wanted))
+    if remediation_attempts_gte is not None:
+        stmt = stmt.where(Incident.remediation_attempts >= remediation_attempts_gte)
     if status:
         stmt = stmt.where(Incident.status.in_(_statuses(status)))
     if severity:

@@ -123,6 +123,10 @@ class IncidentListItem(BaseModel):
     assigned_user: UserRef | None
     tags: list[str]
     sla_status: SlaStatus
+    remediation_status: str | None = Field(
+        description="succeeded, in_progress, applied_not_solved (retries exhausted) or failed"
+    )
+    remediation_attempts: int
     created_at: datetime
     updated_at: datetime
     acknowledged_at: datetime | None

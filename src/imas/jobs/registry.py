@@ -90,6 +90,7 @@ HANDLER_MODULES: tuple[str, ...] = (
     "imas.oncall.jobs",
     "imas.integrations.slack.jobs",
     "imas.integrations.jira.jobs",
+    "imas.automation.jobs",
 )
 
 

@@ -9,11 +9,8 @@ from __future__ import annotations
 
 import base64
 import secrets
-from functools import lru_cache
 
-from cryptography.fernet import Fernet, InvalidToken
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from imas import crypto
 
 SECRET_PREFIX = "whsec_"  # noqa: S105  (a prefix, not a secret)
 
@@ -22,15 +19,7 @@ class SecretUnreadable(Exception):
     """The stored secret was encrypted under another key (IMAS_SECRET_KEY changed)."""
 
 
-@lru_cache(maxsize=8)
-def _fernet(secret_key: str) -> Fernet:
-    key = HKDF(
-        algorithm=hashes.SHA256(),
-        length=32,
-        salt=b"imas.notify",
-        info=b"webhook subscription secrets",
-    ).derive(secret_key.encode())
-    return Fernet(base64.urlsafe_b64encode(key))
+_PURPOSE = crypto.Purpose(salt=b"imas.notify", info=b"webhook subscription secrets")
 
 
 def new_secret() -> str:
@@ -39,13 +28,13 @@ def new_secret() -> str:
 
 
 def encrypt(secret: str, secret_key: str) -> str:
-    return _fernet(secret_key).encrypt(secret.encode()).decode()
+    return crypto.encrypt(secret, secret_key, _PURPOSE)
 
 
 def decrypt(token: str, secret_key: str) -> str:
     try:
-        return _fernet(secret_key).decrypt(token.encode()).decode()
-    except InvalidToken:
+        return crypto.decrypt(token, secret_key, _PURPOSE)
+    except crypto.Unreadable:
         raise SecretUnreadable(
             "the subscription's secret cannot be decrypted: IMAS_SECRET_KEY changed since it "
             "was created"

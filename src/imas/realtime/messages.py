@@ -58,6 +58,15 @@ def message(event: Event) -> dict[str, Any]:
             alert = {k: v for k, v in alert.items() if k != "labels"}
             alert["title"] = str(alert.get("title", ""))[:_TEXT_MAX]
         return {"event": "alert_received", **head, "alert": alert}
+    if str(event.type).startswith("REMEDIATION_"):
+        return {
+            "event": "remediation_update",
+            **head,
+            "ticket_id": data.get("short_id"),
+            "remediation_status": data.get("remediation_status"),
+            "remediation_attempts": data.get("remediation_attempts"),
+            "run": data.get("run"),
+        }
     if str(event.type).startswith("INCIDENT_"):
         return {
             "event": "ticket_update",

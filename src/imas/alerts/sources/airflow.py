@@ -16,6 +16,7 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, BeforeValidator, Field, model_validator
 
+from imas.alerts.classification import Classification
 from imas.alerts.models import AlertStatus
 from imas.alerts.sources.base import (
     AlertIn,
@@ -26,7 +27,7 @@ from imas.alerts.sources.base import (
     title_of,
 )
 from imas.alerts.sources.datadog import tags_to_labels
-from imas.alerts.sources.failures import ERROR_TEXT_MAX, FailureSource, cut
+from imas.alerts.sources.failures import ERROR_TEXT_MAX, FailureSource, Remedy, cut
 from imas.incidents.models import Severity
 from imas.types import UtcDateTime
 
@@ -107,6 +108,17 @@ class AirflowSource(FailureSource):
         "low": Severity.SEV4_LOW,
         "info": Severity.SEV4_LOW,
     }
+
+    @classmethod
+    def remedy(cls, labels: dict[str, str], found: Classification) -> Remedy | None:
+        """A retryable failure of a task: clear it (Airflow runs it again)."""
+        if found.action not in ("retry_task", "retry_with_backoff") or not labels.get("dag_id"):
+            return None
+        parameters = {"dag_id": labels["dag_id"]}
+        for param, label in (("dag_run_id", "run_id"), ("task_id", "task_id")):
+            if labels.get(label):
+                parameters[param] = labels[label]
+        return Remedy("airflow_clear_task", parameters)
 
     def parse(self, payload: Any) -> list[AlertIn]:
         events = one_or_many(self, payload)

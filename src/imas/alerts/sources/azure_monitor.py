@@ -25,6 +25,7 @@ from urllib.parse import quote
 
 from pydantic import BaseModel, BeforeValidator, Field, TypeAdapter, ValidationError
 
+from imas.alerts.classification import Classification
 from imas.alerts.models import AlertStatus
 from imas.alerts.sources.base import (
     AlertIn,
@@ -35,7 +36,7 @@ from imas.alerts.sources.base import (
     text_map,
     title_of,
 )
-from imas.alerts.sources.failures import ERROR_TEXT_MAX, FailureSource, cut
+from imas.alerts.sources.failures import ERROR_TEXT_MAX, FailureSource, Remedy, cut
 from imas.incidents.models import Severity
 from imas.types import UtcDateTime
 
@@ -218,6 +219,19 @@ class AzureMonitorSource(FailureSource):
     }
     service_facts: ClassVar[tuple[str, ...]] = ("pipeline",)
     """Facts of the search results that name the service when no label does, in order."""
+
+    @classmethod
+    def remedy(cls, labels: dict[str, str], found: Classification) -> Remedy | None:
+        """A retryable Data Factory failure: rerun the pipeline from its failed run; a
+        cluster that would not start: restart it."""
+        if found.action == "restart_cluster" and labels.get("cluster_id"):
+            return Remedy("databricks_restart_cluster", {"cluster_id": labels["cluster_id"]})
+        if found.action in ("retry_task", "retry_with_backoff") and labels.get("pipeline"):
+            parameters = {"pipeline_name": labels["pipeline"]}
+            if labels.get("run_id"):
+                parameters["run_id"] = labels["run_id"]
+            return Remedy("adf_rerun_pipeline", parameters)
+        return None
 
     def parse(self, payload: Any) -> list[AlertIn]:
         return self.from_alert(self.validate(AzureMonitorAlert, payload), payload)

@@ -21,10 +21,11 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, Field, RootModel
 
+from imas.alerts.classification import Classification
 from imas.alerts.models import AlertStatus
 from imas.alerts.sources.azure_monitor import AzureMonitorAlert, AzureMonitorSource, Text
 from imas.alerts.sources.base import AlertIn, bounded_fingerprint, links_of, text_map, title_of
-from imas.alerts.sources.failures import ERROR_TEXT_MAX, cut
+from imas.alerts.sources.failures import ERROR_TEXT_MAX, Remedy, cut
 from imas.incidents.models import Severity
 
 EventType = Literal[
@@ -90,6 +91,17 @@ class DatabricksSource(AzureMonitorSource):
         "jobs.on_streaming_backlog_exceeded": Severity.SEV3_MEDIUM,
     }
     service_facts = ("job_name", "cluster_name", "pipeline")
+
+    @classmethod
+    def remedy(cls, labels: dict[str, str], found: Classification) -> Remedy | None:
+        """A cluster that failed: restart it; a retryable job failure: repair the run (its
+        failed tasks run again)."""
+        if found.action == "restart_cluster" and labels.get("cluster_id"):
+            return Remedy("databricks_restart_cluster", {"cluster_id": labels["cluster_id"]})
+        run_id = labels.get("run_id", "")
+        if found.action in ("retry_task", "retry_with_backoff") and run_id.isdigit():
+            return Remedy("databricks_repair_run", {"run_id": int(run_id)})
+        return super().remedy(labels, found)
 
     def parse(self, payload: Any) -> list[AlertIn]:
         if isinstance(payload, dict) and ("schemaId" in payload or "data" in payload):

@@ -17,6 +17,7 @@ silenced, ignored that one of them has, its `ticket_id` their incident if they s
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from imas.alerts.classification import UNKNOWN, Classification, by_error_type, classify
@@ -40,9 +41,23 @@ def cut(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
+@dataclass(frozen=True)
+class Remedy:
+    """The run action that may fix a failure, and its parameters (from the alert's labels)."""
+
+    action: str
+    parameters: dict[str, Any]
+
+
 class FailureSource(Source):
     """A source whose alerts are failed runs of jobs and pipelines (no `kind`: not a source of
     its own)."""
+
+    @classmethod
+    def remedy(cls, labels: dict[str, str], found: Classification) -> Remedy | None:
+        """What auto-remediation runs for a remediable failure of this source (None: nothing
+        this source knows to do)."""
+        return None
 
     def classified(
         self, text: str, labels: dict[str, str], annotations: dict[str, str]

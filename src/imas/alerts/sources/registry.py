@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
 from collections.abc import Mapping
 from functools import cache
 from typing import Any
@@ -12,32 +10,12 @@ from typing import Any
 from imas.alerts import sources
 from imas.alerts.sources.base import Source
 from imas.errors import NotFound, ValidationFailed
-
-_NOT_SOURCES = frozenset({"base", "registry"})
-
-
-def _subclasses(cls: type[Any]) -> list[type[Source]]:
-    found: list[type[Source]] = []
-    sub: type[Source]
-    for sub in cls.__subclasses__():
-        found.append(sub)
-        found.extend(_subclasses(sub))
-    return found
+from imas.plugins import discover
 
 
 @cache
 def _all() -> dict[str, type[Source]]:
-    for module in pkgutil.iter_modules(sources.__path__):
-        if module.name not in _NOT_SOURCES:
-            importlib.import_module(f"{sources.__name__}.{module.name}")
-    found: dict[str, type[Source]] = {}
-    for cls in _subclasses(Source):
-        kind = cls.__dict__.get("kind")
-        if isinstance(kind, str):
-            if kind in found:
-                raise RuntimeError(f"two alert sources claim the kind {kind!r}")
-            found[kind] = cls
-    return dict(sorted(found.items()))
+    return discover(sources, Source, "alert sources")
 
 
 def kinds() -> list[str]:

@@ -57,6 +57,15 @@ async def list_incidents(
     search: Annotated[str | None, Query(description="In title and description")] = None,
     created_at__gte: Annotated[UtcDateTime | None, Query(description="UTC if no offset")] = None,
     created_at__lte: Annotated[UtcDateTime | None, Query(description="UTC if no offset")] = None,
+    remediation_status: Annotated[
+        str | None,
+        Query(
+            description="in_progress, succeeded, applied_not_solved, failed (comma-separated): "
+            "`applied_not_solved` lists the incidents auto-remediation could not fix",
+            max_length=200,
+        ),
+    ] = None,
+    remediation_attempts__gte: Annotated[int | None, Query(ge=0)] = None,
     ordering: Annotated[
         str | None,
         Query(description="-created_at (default), severity, status, updated_at, title..."),
@@ -72,6 +81,8 @@ async def list_incidents(
         search=search,
         created_at_gte=created_at__gte,
         created_at_lte=created_at__lte,
+        remediation_status=remediation_status,
+        remediation_attempts_gte=remediation_attempts__gte,
         ordering=ordering,
     )
     if format_ == "csv":

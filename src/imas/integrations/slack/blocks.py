@@ -44,6 +44,11 @@ def incident_blocks(incident: Incident, service_name: str) -> list[dict[str, Any
         fields.append(f"*War room*\n<{incident.war_room_link}|join>")
     if incident.itsm_ticket_id:
         fields.append(f"*Ticket*\n{incident.itsm_ticket_id}")
+    if incident.remediation_status:
+        fields.append(
+            f"*Remediation*\n{incident.remediation_status} "
+            f"({incident.remediation_attempts} attempt(s))"
+        )
     blocks: list[dict[str, Any]] = [
         {
             "type": "section",

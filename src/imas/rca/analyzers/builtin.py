@@ -16,6 +16,7 @@ from __future__ import annotations
 import statistics
 from datetime import timedelta
 
+from imas import durations
 from imas.alerts.classification import UNKNOWN
 from imas.catalog.models import Criticality
 from imas.incidents.models import Severity
@@ -46,13 +47,8 @@ _SEVERITY_RISK: dict[str, int] = {
 
 
 def iso_duration(span: timedelta) -> str:
-    seconds = max(60, round(span.total_seconds() / 60) * 60)  # to the minute, at least one
-    days, rest = divmod(seconds, 86400)
-    hours, rest = divmod(rest, 3600)
-    minutes = rest // 60
-    out = "P" + (f"{days}D" if days else "")
-    clock = (f"{hours}H" if hours else "") + (f"{minutes}M" if minutes else "")
-    return out + (f"T{clock}" if clock else "")
+    """To the minute, at least one (an estimate)."""
+    return durations.iso_duration(max(60, round(span.total_seconds() / 60) * 60))
 
 
 def _dedup(items: list[str], limit: int) -> list[str]:

@@ -1,0 +1,1 @@
+"""Run actions: one module per action kind (see `base`)."""

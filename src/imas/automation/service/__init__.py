@@ -1,0 +1,1 @@
+"""The rules of automation, one module per use case; never commits."""
