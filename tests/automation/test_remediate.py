@@ -241,3 +241,22 @@ class TestBadInput:
             assert response.json()["retry_after"] > 0
             assert response.headers["X-RateLimit-Limit"] == "5"
             await app.state.intake.close()
+
+
+async def test_the_dashboard_shows_the_remediation(client, admin, svc, api_service, worker):
+    from tests.web.helpers import log_in
+
+    await add_executor(client, admin, svc, api_service)
+    short_id = await open_incident(client, admin, api_service)
+    response = await client.post(
+        f"/api/v1/incidents/{short_id}/remediate/", headers=admin.headers, json=SEED_BODY
+    )
+    assert response.status_code == 200
+
+    await log_in(client, admin)
+    page = await client.get(f"/incidents/{short_id}")
+
+    assert page.status_code == 200
+    assert "<dt>Remediation</dt>" in page.text
+    assert "succeeded" in page.text
+    assert "Remediation restart_service succeeded (attempt 1)" in page.text  # the timeline
