@@ -36,3 +36,22 @@ async def test_upgrade_is_idempotent_and_at_every_head(db: Database, database_ur
         )
     heads = set(ScriptDirectory.from_config(alembic_config(database_url)).get_heads())
     assert versions == heads
+
+
+async def test_the_search_index_follows_incidents_after_every_migration(db: Database):
+    """A migration that copies the incidents table on SQLite (Alembic's batch mode) would drop
+    the triggers that keep the full-text index current, silently: new incidents would never
+    be found as similar ones."""
+    if db.dialect != "sqlite":
+        return
+    async with db.engine.connect() as conn:
+        triggers = set(
+            (
+                await conn.execute(
+                    text(
+                        "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'incidents'"
+                    )
+                )
+            ).scalars()
+        )
+    assert triggers == {"incidents_search_ai", "incidents_search_au", "incidents_search_ad"}

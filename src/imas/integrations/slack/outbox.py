@@ -3,8 +3,9 @@
 On INCIDENT_CREATED (with an active configuration): the incident's message row (no `ts` yet) and
 a job to post it to the default channel; for the configured severities a job to open a war room
 (also when an incident is raised to such a severity later). On every later incident event of an
-incident that has a message (remediation events included): a job to update it in place. The jobs render the incident as it is
-when they run, so however they interleave the message ends showing the latest state.
+incident that has a message (remediation events included): a job to update it in place. The
+jobs render the incident as it is when they run, so however they interleave the message ends
+showing the latest state.
 """
 
 from __future__ import annotations

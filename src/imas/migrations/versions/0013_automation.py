@@ -282,23 +282,22 @@ def upgrade() -> None:
             "ix_automation_run_logs_run_time", ["run_id", "timestamp"], unique=False
         )
 
-    with op.batch_alter_table("incidents", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("remediation_status", sa.String(length=30), nullable=True))
-        batch_op.add_column(
-            sa.Column(
-                "remediation_attempts", sa.Integer(), nullable=False, server_default=sa.text("0")
-            )
-        )
-        batch_op.create_index(
-            batch_op.f("ix_incidents_remediation_status"), ["remediation_status"], unique=False
-        )
+    # Plain ALTER TABLE ADD COLUMN (no batch copy of the table on SQLite: a copy would drop
+    # the full-text search triggers 0011 put on incidents).
+    op.add_column("incidents", sa.Column("remediation_status", sa.String(length=30), nullable=True))
+    op.add_column(
+        "incidents",
+        sa.Column("remediation_attempts", sa.Integer(), nullable=False, server_default="0"),
+    )
+    op.create_index(
+        op.f("ix_incidents_remediation_status"), "incidents", ["remediation_status"], unique=False
+    )
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("incidents", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_incidents_remediation_status"))
-        batch_op.drop_column("remediation_attempts")
-        batch_op.drop_column("remediation_status")
+    op.drop_index(op.f("ix_incidents_remediation_status"), table_name="incidents")
+    op.drop_column("incidents", "remediation_attempts")  # SQLite >= 3.35: no table copy
+    op.drop_column("incidents", "remediation_status")
 
     with op.batch_alter_table("automation_run_logs", schema=None) as batch_op:
         batch_op.drop_index("ix_automation_run_logs_run_time")
