@@ -62,6 +62,10 @@ PASSWORD = "bench-password"  # noqa: S105
 BATCH = 5000
 
 
+def _seconds(start: datetime, end: datetime | None) -> float | None:
+    return None if end is None else (end - start).total_seconds()
+
+
 def _weighted(pairs: list[tuple[str, int]]) -> list[str]:
     return [name for name, weight in pairs for _ in range(weight)]
 
@@ -134,6 +138,10 @@ async def build(settings: Settings, count: int) -> tuple[str, str, str]:
             status = "TRIGGERED"
         incident_id = uuid.uuid4()
         service_id = rng.choices(service_ids, service_weights)[0]
+        team_id = rng.choice(team_ids)  # drawn in the order of earlier runs: the same data
+        detected = created - timedelta(seconds=rng.randrange(30, 900))
+        acked_at = acked if status != "TRIGGERED" else None
+        resolved_at = resolved if status == "RESOLVED" else None
         incidents.append(
             {
                 "id": incident_id,
@@ -145,16 +153,20 @@ async def build(settings: Settings, count: int) -> tuple[str, str, str]:
                 "status": status,
                 "service_id": service_id,
                 "lead_id": None,
-                "assigned_team_id": rng.choice(team_ids),
+                "assigned_team_id": team_id,
                 "affected_systems": [],
-                "detected_at": created - timedelta(seconds=rng.randrange(30, 900)),
+                "detected_at": detected,
                 "created_at": created,
                 "updated_at": created,
-                "acknowledged_at": acked if status != "TRIGGERED" else None,
+                "acknowledged_at": acked_at,
                 "acknowledged_by_id": user_id if status != "TRIGGERED" else None,
                 "mitigated_at": acked if status in ("MITIGATED", "RESOLVED") else None,
-                "resolved_at": resolved if status == "RESOLVED" else None,
+                "resolved_at": resolved_at,
                 "resolved_by_id": user_id if status == "RESOLVED" else None,
+                # What the ORM's listener stores on every write (a Core insert skips it).
+                "seconds_to_detect": (created - detected).total_seconds(),
+                "seconds_to_acknowledge": _seconds(created, acked_at),
+                "seconds_to_resolve": _seconds(created, resolved_at),
             }
         )
         length = 40 if n == target_index else 1

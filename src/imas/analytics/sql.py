@@ -1,23 +1,14 @@
-"""The two date computations the aggregates need, written once for each dialect."""
+"""The date computation the weekly trends need, written once for each dialect (durations are
+stored on the incident: `Incident.seconds_to_*`)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Float, String
+from sqlalchemy import String
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import FunctionElement
 from sqlalchemy.sql.roles import ExpressionElementRole
-
-
-class seconds_between(FunctionElement[float]):
-    """`end - start` in seconds (NULL when either is NULL)."""
-
-    type = Float()
-    inherit_cache = True
-
-    def __init__(self, start: ExpressionElementRole[Any], end: ExpressionElementRole[Any]) -> None:
-        super().__init__(start, end)
 
 
 class week_start(FunctionElement[str]):
@@ -32,18 +23,6 @@ class week_start(FunctionElement[str]):
 
 def _args(element: FunctionElement[Any], compiler: Any, **kw: Any) -> list[str]:
     return [compiler.process(arg, **kw) for arg in element.clauses]
-
-
-@compiles(seconds_between, "sqlite")
-def _seconds_sqlite(element: seconds_between, compiler: Any, **kw: Any) -> str:
-    start, end = _args(element, compiler, **kw)
-    return f"((julianday({end}) - julianday({start})) * 86400.0)"
-
-
-@compiles(seconds_between, "postgresql")
-def _seconds_postgresql(element: seconds_between, compiler: Any, **kw: Any) -> str:
-    start, end = _args(element, compiler, **kw)
-    return f"EXTRACT(EPOCH FROM ({end} - {start}))"
 
 
 @compiles(week_start, "sqlite")

@@ -23,7 +23,16 @@ from imas.db import TenantSession
 
 REDACTED = "[redacted]"
 SECRET_COLUMNS = frozenset({"password_hash", "token_hash", "secret_encrypted", "headers"})
-SKIPPED_COLUMNS = frozenset({"updated_at", "organization_id"})
+# An incident's durations follow its timestamps, which the trail already has.
+SKIPPED_COLUMNS = frozenset(
+    {
+        "updated_at",
+        "organization_id",
+        "seconds_to_detect",
+        "seconds_to_acknowledge",
+        "seconds_to_resolve",
+    }
+)
 
 
 def label(session: Any, obj: object, verb: str) -> None:

@@ -5,8 +5,22 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, UniqueConstraint, Uuid, text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import (
+    Column,
+    Connection,
+    Double,
+    ForeignKey,
+    Index,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    Uuid,
+    event,
+    inspect,
+    text,
+)
+from sqlalchemy.orm import Mapped, Mapper, mapped_column, relationship
 
 from imas.catalog.models import ImpactScope, Service, Tag, Team
 from imas.db import Base, OrgOwned, UUIDPk, utcnow
@@ -82,12 +96,17 @@ class Incident(UUIDPk, OrgOwned, Base):
         # read an index rather than the table (see bench/incident_latency.py).
         Index("ix_incidents_org_created", "organization_id", "created_at"),
         Index("ix_incidents_org_status_created", "organization_id", "status", "created_at"),
+        # The list's status and severity filters, and the metrics' summary: grouped by status
+        # and severity in this order, its figures come from this index alone.
         Index(
-            "ix_incidents_org_status_severity",
+            "ix_incidents_org_status_severity_durations",
             "organization_id",
             "status",
             "severity",
             "created_at",
+            "seconds_to_detect",
+            "seconds_to_acknowledge",
+            "seconds_to_resolve",
         ),
         Index("ix_incidents_org_service_created", "organization_id", "service_id", "created_at"),
         Index("ix_incidents_org_team_created", "organization_id", "assigned_team_id", "created_at"),
@@ -129,6 +148,14 @@ class Incident(UUIDPk, OrgOwned, Base):
     resolved_by_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL")
     )
+    # MTTD, MTTA and MTTR of this incident, kept from the timestamps above on every write (see
+    # `_store_durations`) so the metrics add up numbers instead of subtracting dates.
+    seconds_to_detect: Mapped[float | None] = mapped_column(Double)
+    """created_at - detected_at"""
+    seconds_to_acknowledge: Mapped[float | None] = mapped_column(Double)
+    """acknowledged_at - created_at"""
+    seconds_to_resolve: Mapped[float | None] = mapped_column(Double)
+    """resolved_at - created_at"""
 
     service: Mapped[Service] = relationship(lazy="raise")
     lead: Mapped[User | None] = relationship(foreign_keys=[lead_id], lazy="raise")
@@ -151,6 +178,33 @@ class Incident(UUIDPk, OrgOwned, Base):
         cascade="all, delete-orphan",
         passive_deletes=True,
     )
+
+
+DURATIONS = {
+    "seconds_to_detect": ("detected_at", "created_at"),
+    "seconds_to_acknowledge": ("created_at", "acknowledged_at"),
+    "seconds_to_resolve": ("created_at", "resolved_at"),
+}
+_TIMESTAMPS = frozenset(name for pair in DURATIONS.values() for name in pair)
+
+
+@event.listens_for(Incident, "before_insert")
+@event.listens_for(Incident, "before_update")
+def _store_durations(mapper: Mapper[Incident], connection: Connection, incident: Incident) -> None:
+    """Every ORM write of an incident keeps its durations; a Core insert or update of these
+    timestamps must set them itself (as `bench/dashboard.py` does)."""
+    state = inspect(incident)
+    if state.persistent and not any(
+        state.attrs[name].history.has_changes() for name in _TIMESTAMPS
+    ):
+        return
+    if state.dict.get("created_at") is None:  # not given: the column's default, now
+        incident.created_at = utcnow()
+    for column, (start, end) in DURATIONS.items():
+        begin, finish = getattr(incident, start), getattr(incident, end)
+        seconds = None if begin is None or finish is None else (finish - begin).total_seconds()
+        if getattr(incident, column) != seconds:
+            setattr(incident, column, seconds)
 
 
 class TimelineEntry(UUIDPk, OrgOwned, Base):
