@@ -13,7 +13,7 @@ from sqlalchemy import select, update
 
 from imas.db import Database, acting_in, utcnow
 from imas.jobs import registry, store
-from imas.jobs.models import Job, JobStatus
+from imas.jobs.models import Job, JobPriority, JobStatus
 from imas.jobs.queue import enqueue
 from imas.jobs.worker import Worker
 from tests.factories import make_org
@@ -232,6 +232,51 @@ class TestRunning:
         assert await store.claim(db, "other", lease_seconds=60, limit=10) == []
         jobs = await jobs_by_id(db, ids)
         assert [jobs[i].lease_owner for i in ids] == ["w", "w", "w", None]
+
+    async def test_urgent_jobs_are_claimed_before_others_due_earlier(self, db):
+        org = await make_org(db)
+        now = utcnow()
+        bulk = await add_jobs(
+            db, org, "test.count", ["b1", "b2", "b3"], run_at=now - timedelta(seconds=30)
+        )
+        later = await add_jobs(
+            db,
+            org,
+            "test.count",
+            ["not yet"],
+            run_at=now + timedelta(hours=1),
+            priority=JobPriority.URGENT,
+        )
+        urgent = []
+        for n, key in enumerate(["u1", "u2"]):
+            run_at = now - timedelta(seconds=2 - n)
+            urgent += await add_jobs(
+                db, org, "test.count", [key], run_at=run_at, priority=JobPriority.URGENT
+            )
+        claimed = await store.claim(db, "w", lease_seconds=60, limit=3)
+        assert [job.id for job in claimed] == [*urgent, bulk[0]]
+        claimed = await store.claim(db, "w", lease_seconds=60, limit=3)
+        assert [job.id for job in claimed] == bulk[1:]
+        assert await store.claim(db, "w", lease_seconds=60, limit=3) == []
+        jobs = await jobs_by_id(db, later)
+        assert jobs[later[0]].status == JobStatus.QUEUED
+
+    async def test_an_urgent_job_runs_while_other_work_holds_every_slot(self, db, settings):
+        org = await make_org(db)
+        slow = await add_jobs(db, org, "test.slow", ["s1", "s2"])
+        worker = Worker(db, settings, concurrency=1, poll_interval=0.05, grace_seconds=0.2)
+        task = asyncio.create_task(worker.run())
+        try:
+            await wait_until(db, slow[0], lambda j: j.status == JobStatus.RUNNING)
+            [urgent] = await add_jobs(
+                db, org, "test.count", ["urgent"], priority=JobPriority.URGENT
+            )
+            await wait_until(db, urgent, lambda j: j.status == JobStatus.SUCCEEDED)
+            jobs = await jobs_by_id(db, slow)
+            assert [jobs[i].status for i in slow] == [JobStatus.RUNNING, JobStatus.QUEUED]
+        finally:
+            worker.stop()
+            await task
 
     async def test_a_handler_may_complete_its_job_with_its_own_commit(
         self, db, settings, no_backoff, monkeypatch

@@ -1,9 +1,10 @@
-"""Escalations driven by a fake clock: a policy pages level after level (each step a job due
-at its time), stops when the incident is taken on, carries on after a restart, and every step
-and every page is on the incident's timeline."""
+"""Escalations driven by a fake clock: a policy pages level after level (the first as the
+incident opens, each later step a job due at its time), stops when the incident is taken on,
+carries on after a restart, and every step and every page is on the incident's timeline."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 import pytest
@@ -12,8 +13,12 @@ from sqlalchemy import select, update
 from imas.db import acting_in
 from imas.incidents import service as incidents
 from imas.incidents.models import Incident, Status, TimelineEntry
-from imas.jobs.models import Job, JobStatus
+from imas.incidents.service import timeline as timelines
+from imas.jobs import registry, store
+from imas.jobs.models import Job, JobPriority, JobStatus
+from imas.oncall import jobs as oncall_jobs
 from imas.oncall.models import ContactMethod, Escalation
+from imas.oncall.service import escalation as escalations
 from tests.incidents.factories import make_incident, make_service
 from tests.notify.channels.smtp import smtp_server
 from tests.oncall.conftest import api, run_due, run_worker_until
@@ -104,7 +109,7 @@ class TestTwoLevels:
     ):
         incident = await make_incident(db, admin.org, admin.user, paged, title="Redis down")
 
-        assert await run_due(db, oncall_settings) == ["oncall.escalate", "oncall.page"]
+        assert await run_due(db, oncall_settings) == ["oncall.page"]
         assert len(receiver.received) == 1
         sent = json.loads(receiver.received[0].body)
         assert sent["incident_short_id"] == incident.short_id
@@ -174,20 +179,22 @@ class TestTwoLevels:
         )
 
     async def test_a_step_run_twice_pages_once(
-        self, db, oncall_settings, admin, paged, receiver, clock
+        self, db, oncall_settings, admin, paged, receiver, other_receiver, clock
     ):
         incident = await make_incident(db, admin.org, admin.user, paged)
         await run_due(db, oncall_settings)
-        async with db.transaction() as session:  # the first step's job, queued again
+        clock.advance(minutes=5)
+        assert await run_due(db, oncall_settings) == ["oncall.escalate", "oncall.page"]
+        async with db.transaction() as session:  # the second step's job, queued again
             await session.execute(
                 update(Job)
                 .where(Job.kind == "oncall.escalate", Job.status == JobStatus.SUCCEEDED)
                 .values(status=JobStatus.QUEUED)
             )
         assert await run_due(db, oncall_settings) == ["oncall.escalate"]
-        assert len(receiver.received) == 1
+        assert (len(receiver.received), len(other_receiver.received)) == (1, 1)
         entries = await timeline(db, admin.org.id, incident.id)
-        assert kinds(entries).count("ESCALATION") == 1
+        assert kinds(entries).count("ESCALATION") == 2
 
     async def test_an_incident_of_a_service_without_policy_pages_nobody(
         self, db, oncall_settings, admin, paged, receiver, clock
@@ -195,6 +202,102 @@ class TestTwoLevels:
         other = await make_service(db, admin.org, "no-policy")
         await make_incident(db, admin.org, admin.user, other)
         assert await run_due(db, oncall_settings) == []
+
+
+class TestFirstLevel:
+    async def test_it_is_paged_in_the_transaction_that_opens_the_incident(
+        self, db, oncall_settings, admin, alice, paged, clock
+    ):
+        incident = await make_incident(db, admin.org, admin.user, paged)
+        async with db.read_sessions() as session:
+            queued = (
+                await session.scalars(select(Job).where(Job.status == JobStatus.QUEUED))
+            ).all()
+        by_kind = {job.kind: job for job in queued}
+        assert sorted(by_kind) == ["oncall.escalate", "oncall.page"]
+        assert by_kind["oncall.page"].run_at <= clock.now
+        assert by_kind["oncall.escalate"].payload["step"] == 1
+        assert by_kind["oncall.escalate"].run_at > clock.now
+        assert {job.priority for job in queued} == {JobPriority.URGENT}
+        entries = await timeline(db, admin.org.id, incident.id)
+        assert any("level 1 of 2: paging " + alice.user.username in m for _, m in entries)
+
+    async def test_a_first_level_that_cannot_be_paged_now_is_left_to_a_step_job(
+        self, db, oncall_settings, admin, paged, receiver, clock, monkeypatch
+    ):
+        real = escalations._page_step
+
+        async def broken(*args, **kwargs):  # fails once it has written everything
+            await real(*args, **kwargs)
+            raise RuntimeError("schedules unavailable")
+
+        with monkeypatch.context() as patched:
+            patched.setattr(escalations, "_page_step", broken)
+            incident = await make_incident(db, admin.org, admin.user, paged)
+        entries = await timeline(db, admin.org.id, incident.id)
+        assert "ESCALATION" not in kinds(entries)  # the failed step left nothing behind
+
+        assert await run_due(db, oncall_settings) == ["oncall.escalate", "oncall.page"]
+        assert len(receiver.received) == 1
+        escalation = await escalation_of(db, admin.org.id, incident.id)
+        assert (escalation.status, escalation.steps_done) == ("active", 1)
+
+
+class TestPagesSentTogether:
+    async def test_a_page_that_cannot_be_recorded_takes_no_other_with_it(
+        self, db, oncall_settings, admin, paged, clock, monkeypatch
+    ):
+        fine = await make_incident(db, admin.org, admin.user, paged, title="fine")
+        doomed = await make_incident(db, admin.org, admin.user, paged, title="doomed")
+        claimed = await store.claim(db, "w", lease_seconds=60, limit=10)
+        assert sorted(job.kind for job in claimed) == ["oncall.page", "oncall.page"]
+        real = timelines.insert_rows
+        batches = []
+
+        async def insert_rows(session, rows):
+            batches.append(len(rows))
+            if any(row["incident_id"] == doomed.id for row in rows):
+                raise RuntimeError("disk full")
+            await real(session, rows)
+
+        monkeypatch.setattr(timelines, "insert_rows", insert_rows)
+        contexts = [
+            registry.JobContext(
+                db=db,
+                settings=oncall_settings,
+                job_id=job.id,
+                organization_id=job.organization_id,
+                attempt=job.attempt,
+                max_attempts=job.max_attempts,
+                worker="w",
+            )
+            for job in claimed
+        ]
+        outcomes = await asyncio.gather(  # recorded together first, then each alone
+            *(
+                oncall_jobs._sent(ctx, job.payload, f"page-{n}")
+                for n, (ctx, job) in enumerate(zip(contexts, claimed, strict=True))
+            ),
+            return_exceptions=True,
+        )
+        by_incident = {
+            job.payload["incident_id"]: (ctx, outcome)
+            for ctx, job, outcome in zip(contexts, claimed, outcomes, strict=True)
+        }
+        fine_ctx, fine_outcome = by_incident[str(fine.id)]
+        _, doomed_outcome = by_incident[str(doomed.id)]
+        assert batches == [2, 1, 1]
+        assert fine_outcome is None
+        assert fine_ctx.completion.succeeded is True
+        assert isinstance(doomed_outcome, RuntimeError)  # its job is retried, alone
+        async with db.read_sessions() as session:
+            statuses = {
+                j.payload["incident_id"]: j.status
+                for j in (await session.scalars(select(Job).where(Job.kind == "oncall.page")))
+            }
+        assert statuses == {str(fine.id): JobStatus.SUCCEEDED, str(doomed.id): JobStatus.RUNNING}
+        assert "NOTIFICATION_SENT" in kinds(await timeline(db, admin.org.id, fine.id))
+        assert "NOTIFICATION_SENT" not in kinds(await timeline(db, admin.org.id, doomed.id))
 
 
 class TestRestart:

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
 from imas.db import TenantSession, org_of, utcnow
-from imas.jobs.models import Job
+from imas.jobs.models import Job, JobPriority
 
 NOTIFY_CHANNEL = "imas_jobs"
 _local_listeners: set[Callable[[], None]] = set()
@@ -30,6 +30,7 @@ async def enqueue(
     *,
     run_at: datetime | None = None,
     max_attempts: int = 10,
+    priority: JobPriority = JobPriority.NORMAL,
 ) -> Job:
     job = Job(
         organization_id=org_of(session),
@@ -37,6 +38,7 @@ async def enqueue(
         payload=payload,
         run_at=run_at or utcnow(),
         max_attempts=max_attempts,
+        priority=priority,
     )
     session.add(job)
     await session.flush()

@@ -1,9 +1,10 @@
 """The job table's state changes, as single statements a worker runs outside any org session.
 
-Claiming is one `UPDATE ... RETURNING` over up to `limit` due rows: with `FOR UPDATE SKIP
-LOCKED` on PostgreSQL (concurrent workers take different rows), inside `BEGIN IMMEDIATE` on
-SQLite (one writer at a time). Completing or failing checks that the worker still owns the
-lease, so a job given to another worker after an expired lease is never finished twice.
+Claiming is one transaction: up to `limit` due rows, most urgent priority first (pages before
+bulk work), then one `UPDATE ... RETURNING` of them: with `FOR UPDATE SKIP LOCKED` on
+PostgreSQL (concurrent workers take different rows), inside `BEGIN IMMEDIATE` on SQLite (one
+writer at a time). Completing or failing checks that the worker still owns the lease, so a job
+given to another worker after an expired lease is never finished twice.
 
 What counts as an attempt: `attempts` goes up when a worker claims a job, and the attempt stays
 counted once its handler has started, however the attempt ends - finished, failed, its worker
@@ -34,7 +35,7 @@ from sqlalchemy import Row, Table, and_, bindparam, func, or_, select, text, upd
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from imas.db import Database, acting_in, utcnow
-from imas.jobs.models import Job, JobStatus
+from imas.jobs.models import Job, JobPriority, JobStatus
 
 log = structlog.get_logger("imas.jobs")
 
@@ -53,6 +54,7 @@ class Claimed:
     attempt: int
     max_attempts: int
     run_at: datetime
+    priority: int = JobPriority.NORMAL
 
 
 @dataclass(frozen=True)
@@ -86,42 +88,62 @@ that grows with the backlog, paid on every claim. The ordered index scan of `ix_
 stops after `limit` rows whatever the backlog."""
 
 
-async def claim(db: Database, owner: str, lease_seconds: float, limit: int = 1) -> list[Claimed]:
-    """Up to `limit` due jobs, oldest due first, leased to `owner`."""
+async def claim(
+    db: Database, owner: str, lease_seconds: float, limit: int = 1, *, others: int | None = None
+) -> list[Claimed]:
+    """Up to `limit` due jobs, most urgent first and oldest due first within a priority, leased
+    to `owner`; of them at most `others` (if given) not URGENT. One bounded index range per
+    priority (`ix_jobs_due`: status, priority, run_at), so the rows not yet due of an urgent
+    priority (the later levels of every escalation under way) are never scanned to reach the
+    due ones of the next."""
     now = utcnow()
-    due = (
-        select(Job.id)
-        .where(Job.status == JobStatus.QUEUED, Job.run_at <= now)
-        .order_by(Job.run_at)
-        .limit(limit)
-    )
-    if db.dialect == "postgresql":
-        due = due.with_for_update(skip_locked=True)
-    stmt = (
-        update(Job)
-        .where(Job.id.in_(due.scalar_subquery()))
-        .values(
-            status=JobStatus.RUNNING,
-            lease_owner=owner,
-            lease_expires_at=now + timedelta(seconds=lease_seconds),
-            attempts=Job.attempts + 1,
-            started_at=now,
-        )
-        .returning(
-            Job.id,
-            Job.kind,
-            Job.payload,
-            Job.organization_id,
-            Job.attempts,
-            Job.max_attempts,
-            Job.run_at,
-        )
-    )
     async with db.write_engine.begin() as conn:
         if db.dialect == "postgresql":
             await conn.execute(_ORDERED_SCAN)
+        ids: list[uuid.UUID] = []
+        urgent = 0  # how many of `ids` are URGENT
+        for priority in JobPriority:
+            room = limit - len(ids)
+            if priority != JobPriority.URGENT and others is not None:
+                room = min(room, others - (len(ids) - urgent))
+            if room <= 0:
+                break
+            due = (
+                select(Job.id)
+                .where(Job.status == JobStatus.QUEUED, Job.priority == priority, Job.run_at <= now)
+                .order_by(Job.run_at)
+                .limit(room)
+            )
+            if db.dialect == "postgresql":
+                due = due.with_for_update(skip_locked=True)
+            ids.extend((await conn.execute(due)).scalars())
+            if priority == JobPriority.URGENT:
+                urgent = len(ids)
+        if not ids:
+            return []
+        stmt = (
+            update(Job)
+            .where(Job.id.in_(ids))
+            .values(
+                status=JobStatus.RUNNING,
+                lease_owner=owner,
+                lease_expires_at=now + timedelta(seconds=lease_seconds),
+                attempts=Job.attempts + 1,
+                started_at=now,
+            )
+            .returning(
+                Job.id,
+                Job.kind,
+                Job.payload,
+                Job.organization_id,
+                Job.attempts,
+                Job.max_attempts,
+                Job.run_at,
+                Job.priority,
+            )
+        )
         rows = (await conn.execute(stmt)).all()
-    return sorted((Claimed(*row) for row in rows), key=lambda job: job.run_at)
+    return sorted((Claimed(*row) for row in rows), key=lambda job: (job.priority, job.run_at))
 
 
 def _owned(job_id: uuid.UUID, owner: str) -> Any:

@@ -2,11 +2,14 @@
 
 Any number of workers may run against one PostgreSQL database. They wake on `NOTIFY imas_jobs`
 (sent in the enqueueing transaction) and otherwise poll; in-process they also wake when a
-commit in the same process enqueued something. A worker runs up to `concurrency` jobs at once
-and claims as many due jobs as it has free slots in one statement (during a backlog, once half
-its slots are free). Each handler runs as a task of its own; what the handlers of a kind share
-(an HTTP connection pool) is entered once per worker (`registry.resource`), and a kind's
-`on_dead` hook settles its record of the work when one of its jobs dies.
+commit in the same process enqueued something. A worker runs up to `concurrency` jobs at once,
+plus up to `urgent_slots` more that only URGENT jobs (pages, escalation steps) take: a page
+never waits for a slot held by bulk work, and pages, which mostly wait on their receiver, go
+out many at a time. It claims as many due jobs as it has free slots in one transaction (during
+a backlog, once half its slots are free), most urgent first. Each handler runs as a task of its
+own; what the handlers of a kind share (an HTTP connection pool) is entered once per worker
+(`registry.resource`), and a kind's `on_dead` hook settles its record of the work when one of
+its jobs dies.
 
 Stopping: no new job is claimed; the jobs in hand get the grace period to finish; a handler
 still running then is cut off and its job given back with the attempt counted (queued again at
@@ -30,12 +33,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from imas.config import Settings
 from imas.db import Database, listen, utcnow
 from imas.jobs import registry, store
+from imas.jobs.models import JobPriority
 from imas.jobs.queue import NOTIFY_CHANNEL, on_enqueue
 from imas.metrics import JOB_DURATION, JOB_LAG, JOBS_FINISHED
 
 log = structlog.get_logger("imas.jobs")
 
 WIND_DOWN_SECONDS = 10.0  # for cut-off jobs to be given back, after the grace period
+URGENT_SLOTS = 12  # beyond `concurrency`, for URGENT jobs only
 
 
 class Worker:
@@ -45,6 +50,7 @@ class Worker:
         settings: Settings,
         *,
         concurrency: int = 4,
+        urgent_slots: int = URGENT_SLOTS,
         poll_interval: float = 1.0,
         lease_seconds: float | None = None,
         grace_seconds: float = 20.0,
@@ -53,6 +59,7 @@ class Worker:
         self.db = db
         self.settings = settings
         self.concurrency = concurrency
+        self.slots = concurrency + urgent_slots
         self.poll_interval = poll_interval
         self.lease_seconds = lease_seconds or settings.worker_lease_seconds
         self.grace_seconds = grace_seconds
@@ -63,6 +70,8 @@ class Worker:
         self._in_hand: dict[uuid.UUID, store.Claimed] = {}  # claimed, not finished
         self._handlers: dict[uuid.UUID, asyncio.Task[None]] = {}  # handlers running now
         self._runs: set[asyncio.Task[None]] = set()
+        self._others: set[asyncio.Task[None]] = set()  # the runs of jobs not URGENT
+        self._others_capped = False  # the last claim took as many of them as it could
         registry.load_handlers()
 
     def wake(self) -> None:
@@ -103,20 +112,28 @@ class Worker:
     async def _claim_until_stopped(self) -> None:
         """Claim as many due jobs as there are free slots. While the queue has more due jobs
         than slots (a backlog), wait until half the slots are free before claiming again: one
-        claim then serves several jobs instead of one claim per finished job."""
-        batch = max(1, self.concurrency // 2)
+        claim then serves several jobs instead of one claim per finished job. Jobs other than
+        URGENT take only the first `concurrency` slots; when they had filled them, a claim is
+        made again once half of those are free (they may still be due)."""
+        batch = max(1, self.slots // 2)
         drained = True
         while not self._stopping.is_set():
-            free = self.concurrency - len(self._runs)
+            free = self.slots - len(self._runs)
             if free >= (1 if drained else batch):
+                others = max(0, self.concurrency - len(self._others))
                 self._wake.clear()  # before claiming: a NOTIFY meanwhile is not lost
                 try:
-                    claimed = await store.claim(self.db, self.name, self.lease_seconds, free)
+                    claimed = await store.claim(
+                        self.db, self.name, self.lease_seconds, free, others=others
+                    )
                 except Exception as exc:
                     log.warning("claim_failed", error=str(exc))
                     claimed = []
                 for job in claimed:
                     self._start(job)
+                self._others_capped = (
+                    sum(job.priority != JobPriority.URGENT for job in claimed) >= others
+                )
                 drained = len(claimed) < free
                 if self._stopping.is_set():
                     return
@@ -125,17 +142,24 @@ class Worker:
                         await asyncio.wait_for(self._wake.wait(), timeout=self.poll_interval)
                     continue
             self._freed.clear()  # slots busy: wait for one to come free
-            if self.concurrency - len(self._runs) < (1 if drained else batch):
+            if self.slots - len(self._runs) < (1 if drained else batch):
                 await self._freed.wait()
 
     def _start(self, job: store.Claimed) -> None:
         self._in_hand[job.id] = job
         task = asyncio.create_task(self._run(job))
         self._runs.add(task)
+        if job.priority != JobPriority.URGENT:
+            self._others.add(task)
         task.add_done_callback(self._ran)
 
     def _ran(self, task: asyncio.Task[None]) -> None:
         self._runs.discard(task)
+        if task in self._others:
+            self._others.discard(task)
+            if self._others_capped and len(self._others) <= self.concurrency // 2:
+                self._others_capped = False
+                self._wake.set()  # their slots are free again: more of them may be due
         self._freed.set()
 
     async def _wind_down(self) -> None:

@@ -4,20 +4,32 @@
 sends one page through its channel and records it on the incident's timeline. A page that
 cannot be sent is retried with backoff; after its last attempt (or at once for a channel kind
 IMAS does not have) a NOTIFICATION_FAILED entry says so.
+
+Pages sent together are recorded together: their NOTIFICATION_SENT entries and the completion
+of their jobs in one transaction (`imas.jobs.batching`), instead of one write transaction, and
+one wait for SQLite's single writer, per page. A page whose incident was deleted meanwhile is
+completed without an entry, so it never fails the others' record (whose failure would send
+their pages again).
 """
 
 from __future__ import annotations
 
+import asyncio
 import uuid
+import weakref
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import structlog
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from imas.db import Database
 from imas.incidents.models import Incident, Status, TimelineType
 from imas.incidents.service import timeline
-from imas.jobs.registry import JobContext, PermanentFailure, handler
+from imas.jobs.batching import Coalescer
+from imas.jobs.registry import JobContext, PermanentFailure, handler, succeed_all_in
 from imas.notify.channels import registry as channels
 from imas.notify.channels.base import ChannelError, Page
 from imas.oncall.service import escalation
@@ -112,8 +124,64 @@ async def _send(session: AsyncSession, ctx: JobContext, payload: dict[str, Any])
     return await channel.send(session, payload["target"], page)
 
 
+@dataclass(frozen=True)
+class _Sent:
+    ctx: JobContext
+    entry: dict[str, Any]  # its NOTIFICATION_SENT timeline row
+
+
+async def _record_together(db: Database, sent: list[_Sent]) -> None:
+    """The timeline entries of pages sent together, and their jobs' completion, in one
+    transaction. Incidents deleted meanwhile get no entry (their pages went out all the same);
+    on PostgreSQL the others are held (FOR KEY SHARE) until the entries are in."""
+    incident_ids = {s.entry["incident_id"] for s in sent}
+    async with db.transaction() as session:
+        present = select(Incident.id).where(Incident.id.in_(incident_ids))
+        if db.dialect == "postgresql":
+            present = present.with_for_update(key_share=True)
+        found = set((await session.scalars(present.execution_options(all_orgs=True))).all())
+        await timeline.insert_rows(
+            session, [s.entry for s in sent if s.entry["incident_id"] in found]
+        )
+        await succeed_all_in(session, [s.ctx for s in sent])
+
+
+async def _record_sent(db: Database, sent: list[_Sent]) -> list[Exception | None]:
+    """A batch's record, or, if it fails, each page's alone: a failed record means the page is
+    sent again (its job is retried), so one that cannot be recorded takes no other with it."""
+    try:
+        await _record_together(db, sent)
+    except Exception:
+        if len(sent) == 1:
+            raise
+        return [await _record_alone(db, one) for one in sent]
+    return [None] * len(sent)
+
+
+async def _record_alone(db: Database, one: _Sent) -> Exception | None:
+    try:
+        await _record_together(db, [one])
+    except Exception as exc:
+        return exc
+    return None
+
+
+_RECORDERS: weakref.WeakKeyDictionary[
+    asyncio.AbstractEventLoop, dict[Database, Coalescer[_Sent, Exception | None]]
+] = weakref.WeakKeyDictionary()
+
+
+def _recorder(db: Database) -> Coalescer[_Sent, Exception | None]:
+    """The batches of one worker's pages (per event loop and database)."""
+    of_loop = _RECORDERS.setdefault(asyncio.get_running_loop(), {})
+    recorder = of_loop.get(db)
+    if recorder is None:
+        recorder = of_loop[db] = Coalescer(lambda sent: _record_sent(db, sent))
+    return recorder
+
+
 async def _sent(ctx: JobContext, payload: dict[str, Any], message_id: str) -> None:
-    """Record the page on the timeline and finish the job, in one transaction."""
+    """Record the page on the timeline and finish the job (in a batch's transaction)."""
     incident = Incident(id=uuid.UUID(payload["incident_id"]), organization_id=ctx.organization_id)
     entry = timeline.row(
         incident,
@@ -128,11 +196,9 @@ async def _sent(ctx: JobContext, payload: dict[str, Any], message_id: str) -> No
         message_id=message_id,
         attempts=ctx.attempt,
     )
-    async with ctx.db.transaction() as session:
-        session.info["organization_id"] = ctx.organization_id
-        # (An incident deleted meanwhile fails this insert; the retry then finds it gone.)
-        await timeline.insert_rows(session, [entry])
-        await ctx.succeed_in(session)
+    failure = await _recorder(ctx.db)(_Sent(ctx, entry))
+    if failure is not None:
+        raise failure
 
 
 @handler(PAGE_JOB)

@@ -1,11 +1,15 @@
 """Escalations: a policy paging, level after level, until the incident is taken on.
 
 When a TRIGGERED incident opens on a service with a policy, the policy is copied onto an
-`Escalation` row and its first step is enqueued, in the transaction that opened the incident.
-Each step is a job due at its time (`run_at`), so a restart in the middle carries on when the
-next step is due. A step checks the incident first: anything but TRIGGERED stops the
-escalation (and says why). A step that has already run does nothing (a job may run twice).
-Every step, every stop, every notification sent or failed is a timeline entry of the incident.
+`Escalation` row in the transaction that opened the incident, and its first step, due at once,
+runs in that transaction too: its pages are jobs committed with the incident, so the first page
+waits for no escalation job before it (were that step to fail, it is enqueued as a job instead,
+retried as any step). Each later step is a job due at its time (`run_at`), so a restart in the
+middle carries on when the next step is due. Steps and pages are urgent jobs: a worker takes
+them before bulk work that was due earlier. A step checks the incident first: anything but
+TRIGGERED stops the escalation (and says why). A step that has already run does nothing (a job
+may run twice). Every step, every stop, every notification sent or failed is a timeline entry
+of the incident.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+import structlog
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -22,6 +27,7 @@ from imas.catalog.models import Service
 from imas.db import utcnow
 from imas.incidents.models import Incident, Status, TimelineType
 from imas.incidents.service import timeline
+from imas.jobs.models import JobPriority
 from imas.jobs.queue import enqueue
 from imas.oncall import repository
 from imas.oncall.models import Escalation, EscalationPolicy, EscalationStatus
@@ -30,6 +36,8 @@ from imas.oncall.service.schedules import on_call_many
 STEP_JOB = "oncall.escalate"
 PAGE_JOB = "oncall.page"
 PAGE_ATTEMPTS = 5
+
+log = structlog.get_logger("imas.oncall")
 
 
 @dataclass(frozen=True)
@@ -47,7 +55,8 @@ def _iso(at: datetime) -> str:
 
 async def start(session: AsyncSession, incident: Incident, due: datetime) -> Escalation | None:
     """Start the policy of the incident's service (if it has one and the incident is
-    TRIGGERED); the first step is due at `due`. Starting twice starts once."""
+    TRIGGERED); the first step is due at `due`, and runs here if it is due already. Starting
+    twice starts once."""
     if incident.status != Status.TRIGGERED:
         return None
     service = await session.get(Service, incident.service_id)
@@ -71,18 +80,28 @@ async def start(session: AsyncSession, incident: Incident, due: datetime) -> Esc
             await session.flush()
     except IntegrityError:
         return None  # already under way for this incident
-    await enqueue_step(session, escalation, 0, due)
+    escalation_id = escalation.id  # (a failed step below expires what it had changed)
+    if due <= utcnow():
+        try:
+            async with session.begin_nested():
+                await _page_step(session, escalation, incident, 0, due)
+        except Exception as exc:  # the step's job will try again (and say what fails)
+            log.warning("first_step_deferred", escalation_id=str(escalation_id), error=str(exc))
+        else:
+            return escalation
+    await enqueue_step(session, escalation_id, 0, due)
     return escalation
 
 
 async def enqueue_step(
-    session: AsyncSession, escalation: Escalation, step: int, due: datetime
+    session: AsyncSession, escalation_id: uuid.UUID, step: int, due: datetime
 ) -> None:
     await enqueue(
         session,
         STEP_JOB,
-        {"escalation_id": str(escalation.id), "step": step, "due": _iso(due)},
+        {"escalation_id": str(escalation_id), "step": step, "due": _iso(due)},
         run_at=due,
+        priority=JobPriority.URGENT,
     )
 
 
@@ -138,6 +157,15 @@ async def run_step(
             f"the incident is {incident.status.lower()}",
         )
         return "stopped"
+    await _page_step(session, escalation, incident, step, due)
+    return "paged"
+
+
+async def _page_step(
+    session: AsyncSession, escalation: Escalation, incident: Incident, step: int, due: datetime
+) -> None:
+    """Enqueue the pages of level `step` of an active escalation of a TRIGGERED incident, record
+    it, and enqueue the next step (or end the escalation when every level has been paged)."""
     levels = escalation.levels
     total = len(levels) * (1 + escalation.repeat)
     level_no, round_no = step % len(levels), step // len(levels)
@@ -167,13 +195,12 @@ async def run_step(
     escalation.updated_at = utcnow()
     if step + 1 < total:
         await enqueue_step(
-            session, escalation, step + 1, due + timedelta(minutes=int(level["delay_minutes"]))
+            session, escalation.id, step + 1, due + timedelta(minutes=int(level["delay_minutes"]))
         )
     else:
         escalation.status = EscalationStatus.EXHAUSTED
         escalation.stop_reason = "every level has been paged"
     await session.flush()
-    return "paged"
 
 
 async def enqueue_page(
@@ -208,6 +235,7 @@ async def enqueue_page(
         payload,
         run_at=due + timedelta(minutes=recipient.delay_minutes),
         max_attempts=PAGE_ATTEMPTS,
+        priority=JobPriority.URGENT,
     )
 
 
