@@ -49,7 +49,8 @@ async def test_the_search_index_follows_incidents_after_every_migration(db: Data
             (
                 await conn.execute(
                     text(
-                        "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'incidents'"
+                        "SELECT name FROM sqlite_master "
+                        "WHERE type = 'trigger' AND tbl_name = 'incidents'"
                     )
                 )
             ).scalars()
