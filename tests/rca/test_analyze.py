@@ -15,22 +15,19 @@ incidents are the pool family, whose median MTTR is 2 h.
 from __future__ import annotations
 
 import asyncio
-import itertools
 import json
-from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
 from imas.api.app import create_app
-from imas.db import utcnow
-from imas.incidents.models import Incident
 from imas.jobs.models import Job
 from imas.jobs.worker import Worker
 from tests.conftest import client_for
 from tests.factories import make_actor
 from tests.helpers import assert_error
-from tests.incidents.factories import _in, make_service
+from tests.incidents.factories import make_service
+from tests.rca.factories import open_incident, resolved
 from tests.rca.llm_server import FakeLlm
 
 SEED_KEYS = {
@@ -42,7 +39,6 @@ SEED_KEYS = {
     "risk_assessment",
     "estimated_resolution_time",
 }
-_seq = itertools.count(1)
 FILLER = [
     "Kafka consumer lag on billing",
     "Memory leak in recommendations worker",
@@ -58,28 +54,6 @@ FILLER = [
     "Email queue backlog growing",
 ]
 HOUR = 3600
-
-
-async def resolved(db, org, service, title, cause, note, mttr_seconds):
-    created = utcnow() - timedelta(days=3)
-    async with db.transaction() as session, _in(session, org):
-        incident = Incident(
-            organization_id=org.id,
-            short_id=f"INC-RC{next(_seq):04d}",
-            title=title,
-            description="",
-            severity="SEV2_HIGH",
-            status="RESOLVED",
-            service_id=service.id,
-            detected_at=created,
-            created_at=created,
-            updated_at=created,
-            resolved_at=created + timedelta(seconds=mttr_seconds),
-            root_cause=cause,
-            resolution_note=note,
-        )
-        session.add(incident)
-    return incident
 
 
 @pytest.fixture
@@ -119,21 +93,6 @@ async def history(db, admin):
     for topic in FILLER:  # a history of other things, as any real one has
         await resolved(db, admin.org, service, topic, None, None, 900)
     return service, pool
-
-
-async def open_incident(client, actor, service, title, description="", severity="SEV2_HIGH"):
-    response = await client.post(
-        "/api/v1/incidents/",
-        headers=actor.headers,
-        json={
-            "title": title,
-            "description": description,
-            "service": str(service.id),
-            "severity": severity,
-        },
-    )
-    assert response.status_code == 201, response.text
-    return response.json()["short_id"]
 
 
 async def analyze(client, actor, short_id, expect=200):

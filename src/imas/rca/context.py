@@ -60,14 +60,14 @@ async def similar(
     if not matches:
         return []
     floor = matches[0].score * RELATIVE_FLOOR
-    matches = [m for m in matches if m.score >= floor]
-    found = {
-        i.id: i
-        for i in await session.scalars(
-            select(Incident).where(Incident.id.in_([m.incident_id for m in matches]))
-        )
-    }
-    return [Similar(found[m.incident_id], m.score) for m in matches if m.incident_id in found]
+    similar = []
+    for match in matches:
+        # One primary-key read each: SQLite plans `id IN (...)` of more than a couple of ids
+        # (with the organization's filter) as a scan of the organization's incidents.
+        found = await session.get(Incident, match.incident_id) if match.score >= floor else None
+        if found is not None:
+            similar.append(Similar(found, match.score))
+    return similar
 
 
 async def gather(session: AsyncSession, incident: Incident) -> Context:
