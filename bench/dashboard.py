@@ -39,7 +39,7 @@ import httpx
 from sqlalchemy import insert, text
 
 sys.path.insert(0, str(Path(__file__).parent))
-from incident_latency import _reset_postgres, machine, percentile
+from common import machine, percentile, reset_postgres
 
 from imas.auth.service import create_api_token, membership_for
 from imas.config import Settings
@@ -244,7 +244,7 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="imas-bench-dashboard-"))
     url = f"sqlite+aiosqlite:///{work / 'bench.db'}" if args.db == "sqlite" else args.pg_url
     if args.db == "postgresql":
-        asyncio.run(_reset_postgres(url))
+        asyncio.run(reset_postgres(url))
     upgrade(url)
     settings = Settings(
         database_url=url,

@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import platform
 import random
 import shutil
 import statistics
@@ -28,8 +27,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
+from common import machine, percentile, reset_postgres
 from sqlalchemy import insert, text
-from sqlalchemy.ext.asyncio import create_async_engine
 
 from imas.auth.service import create_api_token, membership_for
 from imas.config import Settings
@@ -42,26 +41,6 @@ SEVERITIES = ["SEV1_CRITICAL", "SEV2_HIGH", "SEV3_MEDIUM", "SEV4_LOW"]
 STATUS_WEIGHTS = [("RESOLVED", 85), ("TRIGGERED", 6), ("ACKNOWLEDGED", 5), ("MITIGATED", 4)]
 
 
-def machine() -> str:
-    cpu = platform.processor() or "unknown cpu"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return f"{platform.node()} | {cpu} | {os.cpu_count()} cores | Python {platform.python_version()}"
-
-
-async def _reset_postgres(url: str) -> None:
-    engine = create_async_engine(url)
-    async with engine.begin() as conn:
-        await conn.execute(text("DROP SCHEMA public CASCADE"))
-        await conn.execute(text("CREATE SCHEMA public"))
-    await engine.dispose()
-
-
 async def build(settings: Settings, count: int) -> tuple[str, str, str, str]:
     """Fill the database; returns (token, service id, incident id with 50 entries, db version)."""
     from imas.catalog.models import Service, Tag, Team
@@ -70,7 +49,9 @@ async def build(settings: Settings, count: int) -> tuple[str, str, str, str]:
     db = Database(settings)
     rng = random.Random(42)
     async with db.transaction() as session:
-        org = await orgs.create_organization(session, None, OrganizationCreate(name="Bench", slug="bench"))
+        org = await orgs.create_organization(
+            session, None, OrganizationCreate(name="Bench", slug="bench")
+        )
         member = await orgs.create_user(
             session, org.id, UserCreate(username="bench", password="bench-password", role="admin")
         )
@@ -82,8 +63,12 @@ async def build(settings: Settings, count: int) -> tuple[str, str, str, str]:
             session.add_all(teams)
             await session.flush()
             services = [
-                Service(organization_id=org.id, name=f"service-{i:02d}", owner_team_id=teams[i % 8].id,
-                        criticality=f"TIER_{1 + i % 4}_" + ["CRITICAL", "HIGH", "MEDIUM", "LOW"][i % 4])
+                Service(
+                    organization_id=org.id,
+                    name=f"service-{i:02d}",
+                    owner_team_id=teams[i % 8].id,
+                    criticality=f"TIER_{1 + i % 4}_" + ["CRITICAL", "HIGH", "MEDIUM", "LOW"][i % 4],
+                )
                 for i in range(20)
             ]
             tags = [Tag(organization_id=org.id, name=f"tag-{i}") for i in range(10)]
@@ -113,24 +98,43 @@ async def build(settings: Settings, count: int) -> tuple[str, str, str, str]:
         status = rng.choice(statuses)
         incident_id = target if n == count - 1 else uuid.uuid4()
         service = services[rng.randrange(20)]
-        batch.append({
-            "id": incident_id, "organization_id": org.id, "short_id": f"INC-{n:06X}",
-            "title": f"Incident {n} on {service.name}", "description": "synthetic load",
-            "severity": rng.choice(SEVERITIES), "status": status, "service_id": service.id,
-            "lead_id": user_id, "assigned_team_id": teams[rng.randrange(8)].id,
-            "affected_systems": [], "detected_at": created - timedelta(minutes=5), "created_at": created,
-            "updated_at": created,
-            "acknowledged_at": created + timedelta(minutes=3) if status != "TRIGGERED" else None,
-            "resolved_at": created + timedelta(hours=1) if status == "RESOLVED" else None,
-        })
+        batch.append(
+            {
+                "id": incident_id,
+                "organization_id": org.id,
+                "short_id": f"INC-{n:06X}",
+                "title": f"Incident {n} on {service.name}",
+                "description": "synthetic load",
+                "severity": rng.choice(SEVERITIES),
+                "status": status,
+                "service_id": service.id,
+                "lead_id": user_id,
+                "assigned_team_id": teams[rng.randrange(8)].id,
+                "affected_systems": [],
+                "detected_at": created - timedelta(minutes=5),
+                "created_at": created,
+                "updated_at": created,
+                "acknowledged_at": created + timedelta(minutes=3)
+                if status != "TRIGGERED"
+                else None,
+                "resolved_at": created + timedelta(hours=1) if status == "RESOLVED" else None,
+            }
+        )
         links.append({"incident_id": incident_id, "tag_id": tags[n % 10].id})
         timeline_len = 50 if n == count - 1 else 1
         for k in range(timeline_len):
-            entries.append({
-                "id": uuid.uuid4(), "organization_id": org.id, "incident_id": incident_id,
-                "type": "COMMENT" if k else "STATUS_CHANGE", "message": f"entry {k}", "data": {},
-                "actor_id": user_id, "timestamp": created + timedelta(seconds=k),
-            })
+            entries.append(
+                {
+                    "id": uuid.uuid4(),
+                    "organization_id": org.id,
+                    "incident_id": incident_id,
+                    "type": "COMMENT" if k else "STATUS_CHANGE",
+                    "message": f"entry {k}",
+                    "data": {},
+                    "actor_id": user_id,
+                    "timestamp": created + timedelta(seconds=k),
+                }
+            )
         if len(batch) >= 5000:
             await flush_batch()
     await flush_batch()
@@ -140,15 +144,11 @@ async def build(settings: Settings, count: int) -> tuple[str, str, str, str]:
             version = (await conn.execute(text("SHOW server_version"))).scalar()
         else:
             await conn.execute(text("ANALYZE"))
-            version = "SQLite " + str((await conn.execute(text("select sqlite_version()"))).scalar())
+            version = "SQLite " + str(
+                (await conn.execute(text("select sqlite_version()"))).scalar()
+            )
     await db.dispose()
     return token, str(services[3].id), str(target), str(version)
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    index = min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))
-    return ordered[index]
 
 
 def time_requests(client: httpx.Client, url: str, headers: dict[str, str], n: int) -> list[float]:
@@ -166,7 +166,9 @@ def time_requests(client: httpx.Client, url: str, headers: dict[str, str], n: in
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--db", choices=["sqlite", "postgresql"], default="sqlite")
-    parser.add_argument("--pg-url", default="postgresql+asyncpg://postgres@127.0.0.1:5432/imas_bench")
+    parser.add_argument(
+        "--pg-url", default="postgresql+asyncpg://postgres@127.0.0.1:5432/imas_bench"
+    )
     parser.add_argument("--incidents", type=int, default=100_000)
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--runs", type=int, default=3)
@@ -176,19 +178,31 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="imas-bench-"))
     url = f"sqlite+aiosqlite:///{work / 'bench.db'}" if args.db == "sqlite" else args.pg_url
     if args.db == "postgresql":
-        asyncio.run(_reset_postgres(url))
+        asyncio.run(reset_postgres(url))
     upgrade(url)
-    settings = Settings(database_url=url, var_dir=work, secret_key="bench", rate_limit_enabled=False)
+    settings = Settings(
+        database_url=url, var_dir=work, secret_key="bench", rate_limit_enabled=False
+    )
     began = time.perf_counter()
     token, service_id, target, version = asyncio.run(build(settings, args.incidents))
     print(f"machine: {machine()}")
-    print(f"database: {version}; {args.incidents} incidents loaded in {time.perf_counter() - began:.0f} s")
+    print(
+        f"database: {version}; {args.incidents} incidents loaded in {time.perf_counter() - began:.0f} s"
+    )
 
-    env = {**os.environ, "IMAS_DATABASE_URL": url, "IMAS_VAR_DIR": str(work), "IMAS_SECRET_KEY": "bench",
-           "IMAS_RATE_LIMIT_ENABLED": "false", "IMAS_LOG_LEVEL": "WARNING"}
+    env = {
+        **os.environ,
+        "IMAS_DATABASE_URL": url,
+        "IMAS_VAR_DIR": str(work),
+        "IMAS_SECRET_KEY": "bench",
+        "IMAS_RATE_LIMIT_ENABLED": "false",
+        "IMAS_LOG_LEVEL": "WARNING",
+    }
     server = subprocess.Popen(  # noqa: S603
-        [sys.executable, "-m", "imas", "serve", "--port", str(args.port)], env=env,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [sys.executable, "-m", "imas", "serve", "--port", str(args.port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     base = f"http://127.0.0.1:{args.port}"
     headers = {"Authorization": f"Token {token}"}
@@ -219,7 +233,9 @@ def main() -> None:
         server.terminate()
         server.wait(timeout=10)
         shutil.rmtree(work, ignore_errors=True)
-    print(f"\nmedians over {args.runs} runs of {args.requests} requests ({args.db}, {args.incidents} incidents):")
+    print(
+        f"\nmedians over {args.runs} runs of {args.requests} requests ({args.db}, {args.incidents} incidents):"
+    )
     for name, values in results.items():
         p50 = statistics.median(v[0] for v in values)
         p99 = statistics.median(v[1] for v in values)

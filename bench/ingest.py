@@ -23,7 +23,6 @@ import argparse
 import asyncio
 import json
 import os
-import platform
 import re
 import shutil
 import statistics
@@ -35,6 +34,7 @@ import time
 from pathlib import Path
 
 import httpx
+from common import machine, peak_rss_mib, reset_postgres
 
 LUA = textwrap.dedent(
     """
@@ -87,36 +87,27 @@ LUA = textwrap.dedent(
 LOADS = {"batched": (100, 4), "single": (1, 16)}
 
 
-def machine() -> str:
-    cpu = "unknown cpu"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return f"{platform.node()} | {cpu} | {os.cpu_count()} cores | Python {platform.python_version()}"
-
-
-def peak_rss_mib(pid: int) -> float:
-    """The process tree's peak resident set (VmHWM), in MiB."""
-    total = 0
-    pids = [pid] + [int(p) for p in subprocess.run(  # noqa: S603
-        ["pgrep", "-P", str(pid)], capture_output=True, text=True, check=False).stdout.split()]
-    for p in pids:
-        try:
-            match = re.search(r"VmHWM:\s+(\d+) kB", Path(f"/proc/{p}/status").read_text())
-        except OSError:
-            continue
-        total += int(match[1]) if match else 0
-    return total / 1024
-
-
-def wrk(url: str, headers: dict[str, str], shape: str, per_post: int, concurrency: int,
-        seconds: int, script: Path) -> dict[str, float]:
-    args = ["wrk", "-t", str(min(concurrency, 2)), "-c", str(concurrency), "-d", f"{seconds}s",
-            "--latency", "-s", str(script)]
+def wrk(
+    url: str,
+    headers: dict[str, str],
+    shape: str,
+    per_post: int,
+    concurrency: int,
+    seconds: int,
+    script: Path,
+) -> dict[str, float]:
+    args = [
+        "wrk",
+        "-t",
+        str(min(concurrency, 2)),
+        "-c",
+        str(concurrency),
+        "-d",
+        f"{seconds}s",
+        "--latency",
+        "-s",
+        str(script),
+    ]
     for name, value in headers.items():
         args += ["-H", f"{name}: {value}"]
     env = {**os.environ, "ALERTS_PER_POST": str(per_post), "SHAPE": shape}
@@ -128,32 +119,80 @@ def wrk(url: str, headers: dict[str, str], shape: str, per_post: int, concurrenc
         value, unit = re.search(rf"\s{label}%\s+([\d.]+)(us|ms|s)", out).groups()  # type: ignore[union-attr]
         return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
 
-    return {"rps": rps, "alerts_s": rps * per_post, "p50": ms("50"), "p99": ms("99"),
-            "errors": float(non2xx[1]) if non2xx else 0.0}
+    return {
+        "rps": rps,
+        "alerts_s": rps * per_post,
+        "p50": ms("50"),
+        "p99": ms("99"),
+        "errors": float(non2xx[1]) if non2xx else 0.0,
+    }
 
 
-def start_imas(db_url: str, work: Path, port: int, workers: int) -> tuple[subprocess.Popen[bytes], str]:
-    env = {**os.environ, "IMAS_DATABASE_URL": db_url, "IMAS_VAR_DIR": str(work),
-           "IMAS_SECRET_KEY": "bench", "IMAS_RATE_LIMIT_ENABLED": "false", "IMAS_LOG_LEVEL": "WARNING"}
+def start_imas(
+    db_url: str, work: Path, port: int, workers: int
+) -> tuple[subprocess.Popen[bytes], str]:
+    env = {
+        **os.environ,
+        "IMAS_DATABASE_URL": db_url,
+        "IMAS_VAR_DIR": str(work),
+        "IMAS_SECRET_KEY": "bench",
+        "IMAS_RATE_LIMIT_ENABLED": "false",
+        "IMAS_LOG_LEVEL": "WARNING",
+    }
     imas = [sys.executable, "-m", "imas"]
-    subprocess.run([*imas, "user", "create", "bench", "--password", "bench-password",  # noqa: S603
-                    "--org", "bench"], env=env, check=True, capture_output=True)
-    token = subprocess.run([*imas, "token", "create", "bench"], env=env, check=True,  # noqa: S603
-                           capture_output=True, text=True).stdout.strip()
-    server = subprocess.Popen([*imas, "serve", "--port", str(port), "--workers", str(workers)], env=env,  # noqa: S603
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.run(
+        [
+            *imas,
+            "user",
+            "create",
+            "bench",
+            "--password",
+            "bench-password",  # noqa: S603
+            "--org",
+            "bench",
+        ],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    token = subprocess.run(
+        [*imas, "token", "create", "bench"],
+        env=env,
+        check=True,  # noqa: S603
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    server = subprocess.Popen(
+        [*imas, "serve", "--port", str(port), "--workers", str(workers)],
+        env=env,  # noqa: S603
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     base = f"http://127.0.0.1:{port}"
-    with httpx.Client(base_url=base, headers={"Authorization": f"Token {token}"}, timeout=30) as api:
+    with httpx.Client(
+        base_url=base, headers={"Authorization": f"Token {token}"}, timeout=30
+    ) as api:
         for _ in range(100):
             try:
                 if api.get("/health").status_code == 200:
                     break
             except httpx.TransportError:
                 time.sleep(0.2)
-        service = api.post("/api/v1/services/", json={"name": "bench-service"}).raise_for_status().json()
-        integration = api.post("/api/v1/integrations/", json={
-            "kind": "alertmanager", "name": "bench", "default_service": service["id"],
-        }).raise_for_status().json()
+        service = (
+            api.post("/api/v1/services/", json={"name": "bench-service"}).raise_for_status().json()
+        )
+        integration = (
+            api.post(
+                "/api/v1/integrations/",
+                json={
+                    "kind": "alertmanager",
+                    "name": "bench",
+                    "default_service": service["id"],
+                },
+            )
+            .raise_for_status()
+            .json()
+        )
     return server, integration["key"]
 
 
@@ -163,9 +202,17 @@ def start_alertmanager(work: Path, port: int) -> subprocess.Popen[bytes]:
     binary = shutil.which("prometheus-alertmanager") or shutil.which("alertmanager")
     if binary is None:
         raise SystemExit("Alertmanager is not installed (apt-get install prometheus-alertmanager)")
-    server = subprocess.Popen([binary, f"--config.file={config}", f"--storage.path={work / 'am'}",  # noqa: S603
-                               f"--web.listen-address=127.0.0.1:{port}", "--cluster.listen-address="],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [
+            binary,
+            f"--config.file={config}",
+            f"--storage.path={work / 'am'}",  # noqa: S603
+            f"--web.listen-address=127.0.0.1:{port}",
+            "--cluster.listen-address=",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     for _ in range(100):
         try:
             if httpx.get(f"http://127.0.0.1:{port}/-/ready").status_code == 200:
@@ -175,25 +222,18 @@ def start_alertmanager(work: Path, port: int) -> subprocess.Popen[bytes]:
     return server
 
 
-async def _reset_postgres(url: str) -> None:
-    from sqlalchemy import text
-    from sqlalchemy.ext.asyncio import create_async_engine
-
-    engine = create_async_engine(url)
-    async with engine.begin() as conn:
-        await conn.execute(text("DROP SCHEMA public CASCADE"))
-        await conn.execute(text("CREATE SCHEMA public"))
-    await engine.dispose()
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--db", choices=["sqlite", "postgresql"], default="sqlite")
-    parser.add_argument("--pg-url", default="postgresql+asyncpg://postgres@127.0.0.1:5432/imas_bench")
+    parser.add_argument(
+        "--pg-url", default="postgresql+asyncpg://postgres@127.0.0.1:5432/imas_bench"
+    )
     parser.add_argument("--peer", choices=["none", "alertmanager"], default="none")
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--workers", type=int, default=1, help="IMAS API processes (imas serve --workers)")
+    parser.add_argument(
+        "--workers", type=int, default=1, help="IMAS API processes (imas serve --workers)"
+    )
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed (apt-get install wrk)")
@@ -203,7 +243,7 @@ def main() -> None:
     script.write_text(LUA)
     db_url = f"sqlite+aiosqlite:///{work / 'ingest.db'}" if args.db == "sqlite" else args.pg_url
     if args.db == "postgresql":
-        asyncio.run(_reset_postgres(db_url))
+        asyncio.run(reset_postgres(db_url))
     print(f"machine: {machine()}")
     targets = {"imas": None, **({"alertmanager": None} if args.peer == "alertmanager" else {})}
     results: dict[tuple[str, str], list[dict[str, float]]] = {}
@@ -214,21 +254,29 @@ def main() -> None:
             for target in targets:
                 for load, (per_post, concurrency) in LOADS.items():
                     if target == "imas":
-                        url, headers, shape, pid = ("http://127.0.0.1:8941/api/v1/webhooks/alertmanager/",
-                                                    {"Authorization": f"Bearer {key}",
-                                                     "Content-Type": "application/json"}, "imas", imas.pid)
+                        url, headers, shape, pid = (
+                            "http://127.0.0.1:8941/api/v1/webhooks/alertmanager/",
+                            {"Authorization": f"Bearer {key}", "Content-Type": "application/json"},
+                            "imas",
+                            imas.pid,
+                        )
                     else:
                         assert peer is not None
-                        url, headers, shape, pid = ("http://127.0.0.1:9893/api/v2/alerts",
-                                                    {"Content-Type": "application/json"}, "alertmanager",
-                                                    peer.pid)
+                        url, headers, shape, pid = (
+                            "http://127.0.0.1:9893/api/v2/alerts",
+                            {"Content-Type": "application/json"},
+                            "alertmanager",
+                            peer.pid,
+                        )
                     figures = wrk(url, headers, shape, per_post, concurrency, args.seconds, script)
                     figures["rss_mib"] = peak_rss_mib(pid)
                     results.setdefault((target, load), []).append(figures)
-                    print(f"run {run} | {target:12} | {load:7} | {figures['alerts_s']:9.0f} alerts/s | "
-                          f"{figures['rps']:8.0f} req/s | p50 {figures['p50']:7.1f} ms | "
-                          f"p99 {figures['p99']:7.1f} ms | non-2xx {figures['errors']:.0f} | "
-                          f"peak RSS {figures['rss_mib']:.0f} MiB")
+                    print(
+                        f"run {run} | {target:12} | {load:7} | {figures['alerts_s']:9.0f} alerts/s | "
+                        f"{figures['rps']:8.0f} req/s | p50 {figures['p50']:7.1f} ms | "
+                        f"p99 {figures['p99']:7.1f} ms | non-2xx {figures['errors']:.0f} | "
+                        f"peak RSS {figures['rss_mib']:.0f} MiB"
+                    )
     finally:
         imas.terminate()
         if peer is not None:
@@ -238,10 +286,18 @@ def main() -> None:
     print(f"\nmedians over {args.runs} runs of {args.seconds} s ({args.db}):")
     for (target, load), runs in results.items():
         med = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
-        print(f"  {target:12} {load:7} {med['alerts_s']:9.0f} alerts/s  {med['rps']:8.0f} req/s  "
-              f"p50 {med['p50']:6.1f} ms  p99 {med['p99']:6.1f} ms  peak RSS {med['rss_mib']:.0f} MiB")
-    print(json.dumps({f"{t}/{ld}": statistics.median(r["alerts_s"] for r in v)
-                      for (t, ld), v in results.items()}))
+        print(
+            f"  {target:12} {load:7} {med['alerts_s']:9.0f} alerts/s  {med['rps']:8.0f} req/s  "
+            f"p50 {med['p50']:6.1f} ms  p99 {med['p99']:6.1f} ms  peak RSS {med['rss_mib']:.0f} MiB"
+        )
+    print(
+        json.dumps(
+            {
+                f"{t}/{ld}": statistics.median(r["alerts_s"] for r in v)
+                for (t, ld), v in results.items()
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

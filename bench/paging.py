@@ -28,7 +28,6 @@ import asyncio
 import contextlib
 import json
 import os
-import platform
 import re
 import shutil
 import signal
@@ -42,6 +41,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from common import machine, reset_postgres
 
 HOOK_PATH = "/pages"
 _OK = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}"
@@ -99,18 +99,6 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
-
-
-def machine() -> str:
-    cpu = "unknown cpu"
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    return (
-        f"{platform.node()} | {cpu} | {os.cpu_count()} cores | Python {platform.python_version()}"
-    )
 
 
 def _stop(process: subprocess.Popen[bytes]) -> None:
@@ -193,17 +181,6 @@ async def _load(base: str, key: str, rate: float, seconds: float, run: int) -> d
     }
 
 
-async def _reset_postgres(url: str) -> None:
-    from sqlalchemy import text
-    from sqlalchemy.ext.asyncio import create_async_engine
-
-    engine = create_async_engine(url)
-    async with engine.begin() as conn:
-        await conn.execute(text("DROP SCHEMA public CASCADE"))
-        await conn.execute(text("CREATE SCHEMA public"))
-    await engine.dispose()
-
-
 def one_run(
     run: int, rate: float, seconds: float, settle: float, database_url: str | None
 ) -> dict[str, float]:
@@ -219,7 +196,7 @@ def one_run(
     }
     env.pop("IMAS_DATABASE_URL", None)
     if database_url:
-        asyncio.run(_reset_postgres(database_url))
+        asyncio.run(reset_postgres(database_url))
         env.update(IMAS_DATABASE_URL=database_url, IMAS_EMBEDDED_WORKER="true")
     imas = [sys.executable, "-m", "imas"]
     subprocess.run(  # noqa: S603

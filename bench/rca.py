@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import platform
 import random
 import statistics
 import sys
@@ -27,6 +26,8 @@ import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+
+from common import machine, reset_postgres
 
 FAMILIES: list[tuple[list[str], str, str]] = [
     (
@@ -133,20 +134,6 @@ FILLER_WORDS = (  # noqa: SIM905 (a list of words, read as a sentence)
 ).split()
 
 
-def machine() -> str:
-    cpu = "unknown cpu"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return (
-        f"{platform.node()} | {cpu} | {os.cpu_count()} cores | Python {platform.python_version()}"
-    )
-
-
 def title(rng: random.Random, family: int) -> str:
     return rng.choice(FAMILIES[family][0]).format(svc=rng.choice(SERVICES), host=rng.choice(HOSTS))
 
@@ -177,13 +164,7 @@ async def main() -> None:
     from imas.rca import service
 
     if args.db == "postgresql":
-        from sqlalchemy.ext.asyncio import create_async_engine
-
-        engine = create_async_engine(url)
-        async with engine.begin() as conn:
-            await conn.execute(text("DROP SCHEMA public CASCADE"))
-            await conn.execute(text("CREATE SCHEMA public"))
-        await engine.dispose()
+        await reset_postgres(url)
     await asyncio.to_thread(upgrade, url)
     settings = Settings(database_url=url, var_dir=work, secret_key="bench")  # noqa: S106
     db = Database(settings)

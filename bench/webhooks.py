@@ -41,8 +41,6 @@ import asyncio
 import contextlib
 import json
 import os
-import platform
-import re
 import shutil
 import signal
 import statistics
@@ -57,6 +55,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from common import machine, peak_rss_mib, percentile, reset_postgres
 
 HOOK_PATH = "/webhooks/incidents"
 INCIDENT_EVENTS = [
@@ -147,37 +146,6 @@ def receive(port: int) -> None:
 
 
 # --- the machine and the processes ------------------------------------------------------------
-
-
-def machine() -> str:
-    cpu = platform.processor() or "unknown cpu"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    python = platform.python_version()
-    return f"{platform.node()} | {cpu} | {os.cpu_count()} cores | Python {python}"
-
-
-def peak_rss_mib(pid: int) -> float:
-    """The peak resident set (VmHWM) of a process and its children, in MiB."""
-    children = subprocess.run(  # noqa: S603
-        ["pgrep", "-P", str(pid)],  # noqa: S607
-        capture_output=True,
-        text=True,
-        check=False,
-    ).stdout.split()
-    total = 0
-    for p in [pid, *map(int, children)]:
-        try:
-            match = re.search(r"VmHWM:\s+(\d+) kB", Path(f"/proc/{p}/status").read_text())
-        except OSError:
-            continue
-        total += int(match[1]) if match else 0
-    return total / 1024
 
 
 TICKS = os.sysconf("SC_CLK_TCK")
@@ -347,17 +315,6 @@ class Stack:
     def close(self) -> None:
         self.stop_delivering()
         self.stop_serve()
-
-
-async def reset_postgres(url: str) -> None:
-    from sqlalchemy import text
-    from sqlalchemy.ext.asyncio import create_async_engine
-
-    engine = create_async_engine(url)
-    async with engine.begin() as conn:
-        await conn.execute(text("DROP SCHEMA public CASCADE"))
-        await conn.execute(text("CREATE SCHEMA public"))
-    await engine.dispose()
 
 
 async def database_version(url: str) -> str:
@@ -592,13 +549,6 @@ def wait_arrivals(stack: Stack, receiver: str, count: int, timeout: float) -> bo
             return True
         time.sleep(0.05)
     return False
-
-
-def percentile(values: list[float], q: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
 
 
 @dataclass
