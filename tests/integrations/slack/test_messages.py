@@ -191,3 +191,32 @@ class TestWarRoom:
 
 def json_text(value: object) -> str:
     return json.dumps(value)
+
+
+async def test_a_remediation_updates_the_message_with_its_outcome(
+    connected: SlackOrg, db: Database, settings: Settings
+):
+    from imas.automation.models import Run, RunStatus
+    from imas.automation.service import effects
+
+    incident = await make_incident(db, connected.admin.org, connected.admin.user, connected.service)
+    await settle(db, settings, "slack.")
+    async with db.transaction() as session:
+        with acting_in(session, connected.admin.org.id):
+            run = Run(
+                incident_id=incident.id,
+                action="restart_service",
+                status=RunStatus.RUNNING,
+                attempt=1,
+                max_retries=1,
+            )
+            session.add(run)
+            await session.flush()
+            await effects.succeeded(session, run, {"health_check_passed": True})
+
+    await settle(db, settings, "slack.")
+
+    [updated] = connected.slack.called("chat.update")
+    fields = json.dumps(updated.args["blocks"])
+    assert "*Remediation*" in fields
+    assert "succeeded (1 attempt(s))" in fields
