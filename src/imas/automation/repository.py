@@ -10,7 +10,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from imas.api.filtering import apply_ordering
 from imas.automation.models import ACTIVE, Executor, Policy, Run, RunLog, RunTask
-from imas.errors import NotFound
 from imas.repository import get_or_404
 
 
@@ -134,7 +133,3 @@ async def policy(session: AsyncSession, policy_id: uuid.UUID | str) -> Policy:
 async def enabled_policies(session: AsyncSession) -> list[Policy]:
     found = await session.scalars(select(Policy).where(Policy.enabled.is_(True)))
     return list(found.all())
-
-
-def not_found(kind: str, ident: object) -> NotFound:
-    return NotFound.of(kind, ident)

@@ -94,8 +94,9 @@ async def _begin(
     if run is None or run.step != step:
         return None  # a stale or repeated job: the run has moved on
     if run.status == RunStatus.RUNNING:
-        if await repository.task_of_step(session, run.id, step) is not None:
-            await _interrupted(session, settings, run, step, book)
+        task = await repository.task_of_step(session, run.id, step)
+        if task is not None:
+            await _interrupted(session, settings, run, task, book)
         return None
     if run.status not in (RunStatus.QUEUED, RunStatus.RETRYING):
         return None  # cancelled, or waiting for a person or a callback
@@ -151,10 +152,8 @@ async def _load(
 
 
 async def _interrupted(
-    session: AsyncSession, settings: Settings, run: Run, step: int, book: RunLogBook
+    session: AsyncSession, settings: Settings, run: Run, task: RunTask, book: RunLogBook
 ) -> None:
-    task = await repository.task_of_step(session, run.id, step)
-    assert task is not None
     task.status = TaskStatus.UNKNOWN
     task.finished_at = utcnow()
     task.error = (
