@@ -34,6 +34,10 @@ class Settings(BaseSettings):
     database_url: str = ""
     redis_url: str | None = None
     secret_key: str = ""
+    previous_secret_keys: list[str] = Field(
+        default_factory=list,
+        description="Former secret keys, still accepted to decrypt stored secrets (rotation)",
+    )
 
     auto_migrate: bool = True
     log_level: str = "INFO"
@@ -97,6 +101,15 @@ class Settings(BaseSettings):
     )
     automation_shell_allow: list[str] = Field(
         default_factory=list, description="Absolute paths of the executables `shell` may run"
+    )
+
+    pipeline_retry_seconds: float = Field(
+        default=30.0,
+        ge=0,
+        description="Delay before a failed pipeline run's 2nd attempt (doubling)",
+    )
+    pipeline_batch_rows: int = Field(
+        default=10_000, ge=1, le=1_000_000, description="Rows per batch a pipeline run streams"
     )
 
     public_url: str = Field(

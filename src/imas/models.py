@@ -22,6 +22,7 @@ from imas.oncall.models import (  # noqa: F401  (on-call tables)
     ScheduleOverride,
 )
 from imas.orgs.models import Membership, Organization, User
+from imas.pipelines.models import Connector, Pipeline, PipelineStep
 from imas.rca.models import IncidentAnalysis
 
 metadata = Base.metadata
@@ -32,6 +33,7 @@ __all__ = [
     "AuditEvent",
     "AuthSession",
     "Comment",
+    "Connector",
     "Executor",
     "ImpactScope",
     "Incident",
@@ -42,6 +44,8 @@ __all__ = [
     "Job",
     "Membership",
     "Organization",
+    "Pipeline",
+    "PipelineStep",
     "Policy",
     "Run",
     "RunLog",

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any, TypeVar
 
 from sqlalchemy import Select, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.interfaces import ORMOption
 
-from imas.db import Database
-from imas.errors import NotFound
+from imas.db import Database, is_unique_violation
+from imas.errors import IMASError, NotFound
 
 T = TypeVar("T")
 
@@ -45,3 +46,20 @@ async def stream_in_org(db: Database, org_id: uuid.UUID, stmt: Select[Any]) -> A
         result = await session.stream_scalars(stmt.execution_options(yield_per=500))
         async for row in result:
             yield row
+
+
+async def save_unique(
+    session: AsyncSession, change: Callable[[], None], conflict: IMASError
+) -> None:
+    """Make `change` (add or edit rows) and flush it in a savepoint: a unique constraint it
+    violates raises `conflict` (a 409) instead of failing the whole transaction. The change is
+    made inside the savepoint because `begin_nested()` first flushes what is pending outside it,
+    where a violation would roll back everything (a 500)."""
+    try:
+        async with session.begin_nested():
+            change()
+            await session.flush()
+    except IntegrityError as exc:
+        if not is_unique_violation(exc):
+            raise
+        raise conflict from None

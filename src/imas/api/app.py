@@ -37,6 +37,7 @@ from imas.notify.routes import router as webhooks_router
 from imas.oncall.routes import routers as oncall_routers
 from imas.orgs.routes import router as organizations_router
 from imas.orgs.user_routes import router as users_router
+from imas.pipelines.routes import routers as pipeline_routers
 from imas.rca.routes import router as rca_router
 from imas.realtime import listener as realtime_listener
 from imas.realtime.routes import router as realtime_router
@@ -106,6 +107,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         web_router,
         rca_router,
         *automation_routers,
+        *pipeline_routers,
     ]
     for router in routers:
         app.include_router(router, responses=ERROR_RESPONSES)

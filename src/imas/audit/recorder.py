@@ -22,7 +22,9 @@ from imas.audit.models import AuditEvent
 from imas.db import TenantSession
 
 REDACTED = "[redacted]"
-SECRET_COLUMNS = frozenset({"password_hash", "token_hash", "secret_encrypted", "headers"})
+SECRET_COLUMNS = frozenset(
+    {"password_hash", "token_hash", "secret_encrypted", "credentials_encrypted", "headers"}
+)
 # An incident's durations follow its timestamps, which the trail already has.
 SKIPPED_COLUMNS = frozenset(
     {

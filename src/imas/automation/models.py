@@ -50,6 +50,8 @@ class TaskStatus(StrEnum):
 class Trigger(StrEnum):
     MANUAL = "manual"
     AUTO = "auto"
+    SCHEDULED = "scheduled"
+    """Fired by a data pipeline's cron schedule."""
     EXTERNAL = "external"
     """Reported by a remediation IMAS did not start (a Logic App acting on its own): IMAS
     records its callbacks; retrying is the remote's job."""
@@ -112,6 +114,8 @@ class Run(UUIDPk, OrgOwned, Base):
     __table_args__ = (
         Index("ix_automation_runs_org_created", "organization_id", "created_at"),
         Index("ix_automation_runs_incident", "incident_id", "created_at"),
+        Index("ix_automation_runs_pipeline", "pipeline_id", "created_at"),
+        Index("uq_automation_runs_pipeline_fire", "pipeline_id", "scheduled_for", unique=True),
     )
 
     incident_id: Mapped[uuid.UUID | None] = mapped_column(
@@ -154,6 +158,14 @@ class Run(UUIDPk, OrgOwned, Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     started_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
+    pipeline_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("pipelines.id", ondelete="CASCADE")
+    )
+    """Set for a data pipeline's run (`imas.pipelines`)."""
+    scheduled_for: Mapped[datetime | None]
+    """The cron instant a scheduled run was fired for: one run per pipeline and instant."""
+    progress: Mapped[float] = mapped_column(default=0.0)
+    current_step: Mapped[str | None] = mapped_column(String(200))
 
 
 class RunTask(UUIDPk, OrgOwned, Base):
@@ -187,3 +199,4 @@ class RunLog(UUIDPk, OrgOwned, Base):
     timestamp: Mapped[datetime] = mapped_column(default=utcnow)
     level: Mapped[str] = mapped_column(String(10))
     message: Mapped[str] = mapped_column(Text)
+    context: Mapped[dict[str, Any] | None]

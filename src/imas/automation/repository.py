@@ -10,11 +10,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from imas.api.filtering import apply_ordering
 from imas.automation.models import ACTIVE, Executor, Policy, Run, RunLog, RunTask
+from imas.errors import NotFound
 from imas.repository import get_or_404
 
 
 async def run(session: AsyncSession, run_id: uuid.UUID | str) -> Run:
-    return await get_or_404(session, Run, run_id, "run")
+    found = await get_or_404(session, Run, run_id, "run")
+    if found.pipeline_id is not None:  # a data pipeline's run: `/api/v1/pipeline-runs/`
+        raise NotFound.of("run", run_id)
+    return found
 
 
 async def lock_run(session: AsyncSession, run_id: uuid.UUID) -> Run | None:
@@ -36,7 +40,7 @@ def runs(
     trigger: str | None = None,
     ordering: str | None = None,
 ) -> Select[Any]:
-    stmt = select(Run)
+    stmt = select(Run).where(Run.pipeline_id.is_(None))
     if incident_id is not None:
         stmt = stmt.where(Run.incident_id == incident_id)
     if action:

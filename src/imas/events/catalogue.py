@@ -22,6 +22,10 @@ class EventType(StrEnum):
     REMEDIATION_STARTED = "REMEDIATION_STARTED"
     REMEDIATION_SUCCEEDED = "REMEDIATION_SUCCEEDED"
     REMEDIATION_FAILED = "REMEDIATION_FAILED"
+    # Data pipelines: seed 003's names (emitted by the pipelines domain).
+    PIPELINE_EXECUTION_STARTED = "pipeline.execution.started"
+    PIPELINE_EXECUTION_COMPLETED = "pipeline.execution.completed"
+    PIPELINE_EXECUTION_FAILED = "pipeline.execution.failed"
 
 
 @dataclass(frozen=True)
@@ -70,5 +74,21 @@ CATALOGUE: tuple[EventInfo, ...] = (
         "automation",
         "An automated remediation of an incident failed for good (every attempt failed, or "
         "it was cancelled); `data.remediation_status` says which.",
+    ),
+    EventInfo(
+        EventType.PIPELINE_EXECUTION_STARTED,
+        "pipelines",
+        "A data pipeline's run started (its first attempt).",
+    ),
+    EventInfo(
+        EventType.PIPELINE_EXECUTION_COMPLETED,
+        "pipelines",
+        "A data pipeline's run succeeded; `data.run.metrics` has the rows it moved.",
+    ),
+    EventInfo(
+        EventType.PIPELINE_EXECUTION_FAILED,
+        "pipelines",
+        "A data pipeline's run failed for good (every attempt failed) or was stopped; "
+        "`data.run.status` and `data.run.error` say which and why.",
     ),
 )

@@ -91,6 +91,7 @@ HANDLER_MODULES: tuple[str, ...] = (
     "imas.integrations.slack.jobs",
     "imas.integrations.jira.jobs",
     "imas.automation.jobs",
+    "imas.pipelines.jobs",
 )
 
 

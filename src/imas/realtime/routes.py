@@ -6,28 +6,35 @@ a refused client gets an `error` message and the close code 4401 (no or bad cred
 
 Messages are JSON: `{"event": "connected", ...}` first, then one per event (`new_ticket`,
 `status_update`, `ticket_update`, `alert_received`, ...: `imas.realtime.messages`). Send
-`ping` to get `pong`.
+`ping` to get `pong`. `/ws/pipeline-runs/{id}/` follows one data pipeline run (seed 003).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import uuid
+from collections.abc import Callable
+from typing import Any
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
 from imas.api.deps import resolve_credential
-from imas.auth.scopes import INCIDENT_READ
+from imas.auth.scopes import INCIDENT_READ, PIPELINE_READ
+from imas.auth.service import Principal
 from imas.config import Settings
 from imas.db import Database
-from imas.errors import NotAuthenticated, PermissionDenied
+from imas.errors import NotAuthenticated, NotFound, PermissionDenied
+from imas.pipelines import repository as pipeline_repository
+from imas.pipelines.service import progress
 from imas.realtime import listener
 from imas.realtime.broker import BROKER, Subscription
 from imas.web.session import cookie_credential
 
 router = APIRouter(tags=["realtime"])
 
-UNAUTHORIZED, FORBIDDEN, TOO_SLOW = 4401, 4403, 4008
+UNAUTHORIZED, FORBIDDEN, NOT_FOUND, TOO_SLOW = 4401, 4403, 4404, 4008
+FINAL = frozenset({"success", "failed", "cancelled"})
 
 
 def _header(websocket: WebSocket, token: str | None) -> str:
@@ -39,23 +46,38 @@ def _header(websocket: WebSocket, token: str | None) -> str:
     return f"Bearer {token}" if token.count(".") == 2 else f"Token {token}"
 
 
-@router.websocket("/ws/")
-async def live(websocket: WebSocket, token: str | None = None) -> None:
+async def _authenticated(websocket: WebSocket, token: str | None, scope: str) -> Principal | None:
+    """The caller, or None once a refused client has been told why and closed."""
     db: Database = websocket.app.state.db
     settings: Settings = websocket.app.state.settings
     async with db.read_sessions() as session:
         try:
             principal = await resolve_credential(_header(websocket, token), session, settings)
-            principal.require(INCIDENT_READ)
+            principal.require(scope)
         except (NotAuthenticated, PermissionDenied) as exc:
             # Accepted, then closed with a code the client can read (a refused handshake
             # would only say 403).
-            await websocket.accept()
-            await websocket.send_json({"event": "error", "error": exc.message})
-            await websocket.close(
-                code=UNAUTHORIZED if isinstance(exc, NotAuthenticated) else FORBIDDEN
+            await _refuse(
+                websocket,
+                exc.message,
+                UNAUTHORIZED if isinstance(exc, NotAuthenticated) else FORBIDDEN,
             )
-            return
+            return None
+    return principal
+
+
+async def _refuse(websocket: WebSocket, error: str, code: int) -> None:
+    await websocket.accept()
+    await websocket.send_json({"event": "error", "error": error})
+    await websocket.close(code=code)
+
+
+@router.websocket("/ws/")
+async def live(websocket: WebSocket, token: str | None = None) -> None:
+    db: Database = websocket.app.state.db
+    principal = await _authenticated(websocket, token, INCIDENT_READ)
+    if principal is None:
+        return
     await listener.ensure(db)
     subscription = BROKER.subscribe(principal.organization.id)
     try:
@@ -74,8 +96,63 @@ async def live(websocket: WebSocket, token: str | None = None) -> None:
         BROKER.unsubscribe(subscription)
 
 
-async def _pump(websocket: WebSocket, subscription: Subscription) -> None:
-    """Send the subscription's messages until the client goes or falls too far behind."""
+@router.websocket("/ws/pipeline-runs/{run_id}/")
+async def pipeline_run_live(
+    websocket: WebSocket, run_id: uuid.UUID, token: str | None = None
+) -> None:
+    """Seed 003's live progress of one pipeline run: `{"type": "status_update", "data":
+    {"run_id", "status", "progress", "current_step", ...}}`, the run's current state first,
+    then each change; closed (1000) after the run's final status. 4404 for a run that is not
+    the organization's."""
+    db: Database = websocket.app.state.db
+    principal = await _authenticated(websocket, token, PIPELINE_READ)
+    if principal is None:
+        return
+    await listener.ensure(db)
+    subscription = BROKER.subscribe(principal.organization.id)  # before the snapshot: no gap
+    try:
+        async with db.read_sessions() as session:
+            session.info["organization_id"] = principal.organization.id
+            try:
+                run = await pipeline_repository.pipeline_run(session, run_id)
+            except NotFound as exc:
+                await _refuse(websocket, exc.message, NOT_FOUND)
+                return
+            first = progress.status_update(run)
+        await websocket.accept()
+        await websocket.send_json(first)
+        if first["data"]["status"] in FINAL:
+            await websocket.close()
+            return
+        wanted = str(run_id)
+
+        def keep(msg: dict[str, Any]) -> bool:
+            data = msg.get("data")
+            return (
+                msg.get("type") == "status_update"
+                and isinstance(data, dict)
+                and (data.get("run_id") == wanted)
+            )
+
+        def last(msg: dict[str, Any]) -> bool:
+            return msg["data"].get("status") in FINAL
+
+        await _pump(websocket, subscription, keep=keep, last=last)
+    except WebSocketDisconnect:
+        pass
+    finally:
+        BROKER.unsubscribe(subscription)
+
+
+async def _pump(
+    websocket: WebSocket,
+    subscription: Subscription,
+    *,
+    keep: Callable[[dict[str, Any]], bool] | None = None,
+    last: Callable[[dict[str, Any]], bool] | None = None,
+) -> None:
+    """Send the subscription's messages (those `keep` accepts) until the client goes, falls
+    too far behind, or a message `last` accepts was sent (then the connection is closed)."""
 
     async def read() -> None:
         while True:
@@ -84,7 +161,12 @@ async def _pump(websocket: WebSocket, subscription: Subscription) -> None:
 
     async def write() -> None:
         while True:
-            await websocket.send_json(await subscription.queue.get())
+            msg = await subscription.queue.get()
+            if keep is not None and not keep(msg):
+                continue
+            await websocket.send_json(msg)
+            if last is not None and last(msg):
+                return
 
     tasks = [
         asyncio.create_task(read()),
@@ -104,3 +186,5 @@ async def _pump(websocket: WebSocket, subscription: Subscription) -> None:
         return
     for task in done:
         task.result()  # a disconnect ends the connection quietly, anything else is raised
+    if last is not None:
+        await websocket.close()

@@ -29,19 +29,36 @@ NOTIFY_BYTES = 7000
 Pending = list[tuple[SessionTransaction, str, dict[str, Any]]]
 
 
-@sink
-async def to_live_clients(session: AsyncSession, event_type: EventType, make: MakeEvent) -> None:
+def _nobody_listens(session: AsyncSession) -> bool:
+    """One process (no NOTIFY to share through), nobody of this organization connected."""
     sync = session.sync_session
-    if sync.get_bind().dialect.name != "postgresql" and not BROKER.listening(
+    return sync.get_bind().dialect.name != "postgresql" and not BROKER.listening(
         sync.info.get("organization_id")
-    ):
-        return  # one process, nobody of this organization connected: nothing to build
-    built = await make()
+    )
+
+
+def _queue(session: AsyncSession, organization_id: str, msg: dict[str, Any]) -> None:
+    sync = session.sync_session
     transaction = sync.get_nested_transaction() or sync.get_transaction()
     if transaction is None:
         return
     pending: Pending = sync.info.setdefault(_PENDING, [])
-    pending.append((transaction, str(built.organization_id), message(built)))
+    pending.append((transaction, organization_id, msg))
+
+
+@sink
+async def to_live_clients(session: AsyncSession, event_type: EventType, make: MakeEvent) -> None:
+    if _nobody_listens(session):
+        return  # nothing to build
+    built = await make()
+    _queue(session, str(built.organization_id), message(built))
+
+
+def publish(session: AsyncSession, msg: dict[str, Any]) -> None:
+    """Send `msg` to the session's organization's live clients once the transaction commits
+    (what is not a domain event: a pipeline run's progress)."""
+    if not _nobody_listens(session):
+        _queue(session, str(session.sync_session.info["organization_id"]), msg)
 
 
 def _within(transaction: SessionTransaction | None, ended: SessionTransaction) -> bool:

@@ -35,7 +35,7 @@ def hash_key(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
-def _set_key(integration: Integration) -> str:
+def set_key(integration: Integration) -> str:
     raw = new_key()
     integration.token_hash = hash_key(raw)
     integration.key_prefix = raw[: len(KEY_PREFIX) + 6]
@@ -91,7 +91,7 @@ async def create_integration(
         is_active=data.is_active,
         resolve_behaviour=data.resolve_behaviour,
     )
-    raw = _set_key(integration)
+    raw = set_key(integration)
     await save_named(session, integration, THING)
     return integration, raw
 
@@ -129,7 +129,7 @@ async def update_integration(
 
 async def rotate_key(session: AsyncSession, integration: Integration) -> str:
     """A new key; the old one stops working when this transaction commits."""
-    raw = _set_key(integration)
+    raw = set_key(integration)
     integration.key_rotated_at = utcnow()
     await session.flush()
     return raw

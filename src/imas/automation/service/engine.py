@@ -33,7 +33,6 @@ from imas.automation.actions.base import (
     ActionFailed,
     ExecutorInfo,
     IncidentInfo,
-    Level,
     Outcome,
 )
 from imas.automation.models import ACTIVE, Run, RunLog, RunStatus, RunTask, TaskStatus, Trigger
@@ -53,14 +52,32 @@ LOG_MESSAGE_MAX = 2000
 LOAD_ERROR = "load_error"
 
 
+@dataclass(frozen=True, slots=True)
+class LogLine:
+    timestamp: datetime
+    level: str
+    message: str
+    task_id: uuid.UUID | None = None
+    context: dict[str, Any] | None = None
+
+
 @dataclass
 class RunLogBook:
     """The lines an execution writes, kept until its outcome is recorded."""
 
-    lines: list[tuple[datetime, str, str]] = field(default_factory=list)
+    lines: list[LogLine] = field(default_factory=list)
 
-    def write(self, level: Level, message: str) -> None:
-        self.lines.append((utcnow(), level, message[:LOG_MESSAGE_MAX]))
+    def write(
+        self,
+        level: str,
+        message: str,
+        *,
+        task_id: uuid.UUID | None = None,
+        context: dict[str, Any] | None = None,
+    ) -> None:
+        self.lines.append(
+            LogLine(utcnow(), level.lower(), message[:LOG_MESSAGE_MAX], task_id, context)
+        )
 
 
 @dataclass
@@ -312,18 +329,19 @@ async def write_logs(
         return
     seq = await repository.last_log_seq(session, run_id)
     rows: list[dict[str, Any]] = []
-    for timestamp, level, message in book.lines:
+    for line in book.lines:
         seq += 1
         rows.append(
             {
                 "id": uuid.uuid4(),
                 "organization_id": session.info["organization_id"],
                 "run_id": run_id,
-                "task_id": task_id,
+                "task_id": line.task_id or task_id,
                 "seq": seq,
-                "timestamp": timestamp,
-                "level": level,
-                "message": message,
+                "timestamp": line.timestamp,
+                "level": line.level,
+                "message": line.message,
+                "context": line.context,
             }
         )
     await session.execute(insert(RunLog), rows)

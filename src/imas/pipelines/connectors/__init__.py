@@ -1,0 +1,1 @@
+"""Connector types: one module per type, found by `registry`."""

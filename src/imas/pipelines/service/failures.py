@@ -1,0 +1,115 @@
+"""A run that failed for good enters the alert intake like any alert (source `etl`), so it is
+deduplicated, grouped, paged and escalated like one; the pipeline's next success resolves it.
+
+The alerts come through one integration per organization, `IMAS pipelines` (kind `etl`),
+created on first use and grouping by pipeline (one incident per failing pipeline). An alert
+opens an incident only when it has a service: the pipeline's, else that integration's default
+service, `data-pipelines`, created with it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from imas.alerts.models import Integration
+from imas.alerts.service.intake import ingest
+from imas.alerts.service.integrations import set_key
+from imas.alerts.sources.etl import EtlSource
+from imas.automation.models import Run
+from imas.catalog.models import Service
+from imas.pipelines.models import Pipeline
+
+INTEGRATION_NAME = "IMAS pipelines"
+DEFAULT_SERVICE = "data-pipelines"
+
+
+async def _existing(session: AsyncSession) -> Integration | None:
+    return await session.scalar(
+        select(Integration).where(
+            Integration.kind == EtlSource.kind, Integration.name == INTEGRATION_NAME
+        )
+    )
+
+
+async def _integration(session: AsyncSession) -> Integration:
+    found = await _existing(session)
+    if found is not None:
+        return found
+    service = await session.scalar(select(Service).where(Service.name == DEFAULT_SERVICE))
+    if service is None:
+        service = Service(
+            name=DEFAULT_SERVICE,
+            description="Data pipelines run by IMAS (their failures' default service)",
+        )
+        session.add(service)
+        await session.flush()
+    integration = Integration(
+        kind=EtlSource.kind,
+        name=INTEGRATION_NAME,
+        description="Failed runs of this organization's data pipelines",
+        default_service_id=service.id,
+        grouping_labels=["pipeline_id"],
+    )
+    set_key(integration)  # never shown: IMAS itself is this integration's only sender
+    session.add(integration)
+    await session.flush()
+    return integration
+
+
+async def _service_name(session: AsyncSession, pipeline: Pipeline) -> str | None:
+    if pipeline.service_id is None:
+        return None
+    return await session.scalar(select(Service.name).where(Service.id == pipeline.service_id))
+
+
+async def _report(
+    session: AsyncSession,
+    integration: Integration,
+    pipeline: Pipeline,
+    run: Run,
+    body: dict[str, Any],
+) -> None:
+    payload = {
+        "pipeline": {"id": str(pipeline.id), "name": pipeline.name},
+        "run_id": str(run.id),
+        "severity": pipeline.severity,
+        "service": await _service_name(session, pipeline),
+        **body,
+    }
+    source = EtlSource()
+    await ingest(session, integration, source.parse(payload))
+
+
+async def failed(session: AsyncSession, pipeline: Pipeline, run: Run, code: str) -> None:
+    await _report(
+        session,
+        await _integration(session),
+        pipeline,
+        run,
+        {
+            "status": "failed",
+            "error_code": code,
+            "message": run.error or "failed",
+            "retry_count": max(run.attempt - 1, 0),
+            "occurred_at": run.finished_at.isoformat() if run.finished_at else None,
+        },
+    )
+
+
+async def succeeded(session: AsyncSession, pipeline: Pipeline, run: Run) -> None:
+    """Resolve the pipeline's firing alert, if any (nothing is created for a success)."""
+    integration = await _existing(session)
+    if integration is None:
+        return
+    await _report(
+        session,
+        integration,
+        pipeline,
+        run,
+        {
+            "status": "success",
+            "occurred_at": run.finished_at.isoformat() if run.finished_at else None,
+        },
+    )

@@ -1,0 +1,1 @@
+"""Step types: one module per type, found by `registry`."""
