@@ -34,9 +34,11 @@ app = typer.Typer(
 db_app = typer.Typer(no_args_is_help=True, help="Database schema.")
 user_app = typer.Typer(no_args_is_help=True, help="Users.")
 token_app = typer.Typer(no_args_is_help=True, help="API tokens.")
+pipelines_app = typer.Typer(no_args_is_help=True, help="Data pipelines.")
 app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
 app.add_typer(token_app, name="token")
+app.add_typer(pipelines_app, name="pipelines")
 
 console = Console()
 T = TypeVar("T")
@@ -212,3 +214,14 @@ def token_create(
         return raw
 
     typer.echo(_in_transaction(settings, work))
+
+
+@pipelines_app.command("rotate-credentials")
+def pipelines_rotate_credentials() -> None:
+    """Re-encrypt connector credentials sealed under a key of IMAS_PREVIOUS_SECRET_KEYS with
+    the current IMAS_SECRET_KEY (run after changing the key; then drop the old one)."""
+    from imas.pipelines.service.connectors import reseal_all
+
+    settings = get_settings()
+    changed = _in_transaction(settings, lambda session: reseal_all(session, settings))
+    typer.echo(f"{changed} connector(s) re-encrypted")

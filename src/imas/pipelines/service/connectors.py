@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from imas.config import Settings
@@ -151,3 +152,22 @@ async def schema(connector: Connector, settings: Settings) -> SchemaInfo:
         raise ConnectionFailed(
             f"The connector's source could not be read: {exc}", details={"reason": str(exc)}
         ) from None
+
+
+async def reseal_all(session: AsyncSession, settings: Settings) -> int:
+    """Re-encrypt, under the current `IMAS_SECRET_KEY`, every connector's credentials still
+    sealed under a previous key (of every organization); the number changed. After it, the
+    previous keys can be dropped from `IMAS_PREVIOUS_SECRET_KEYS`."""
+    found = await session.scalars(
+        select(Connector)
+        .where(Connector.credentials_encrypted.is_not(None))
+        .execution_options(all_orgs=True)
+    )
+    changed = 0
+    for connector in found:
+        if sealed.needs_resealing(connector.credentials_encrypted, settings):
+            plain = sealed.open_(connector.credentials_encrypted, settings)
+            connector.credentials_encrypted = sealed.seal(plain, settings)
+            changed += 1
+    await session.flush()
+    return changed
