@@ -17,7 +17,7 @@ from imas.db import acting_in, utcnow
 from imas.errors import IMASError
 from imas.jobs.registry import JobContext, handler, on_dead
 from imas.jobs.store import Dead
-from imas.pipelines import repository
+from imas.pipelines import notifications, repository
 from imas.pipelines.models import Pipeline
 from imas.pipelines.service import executor, progress, runs, schedule
 
@@ -46,6 +46,15 @@ async def run_job_died(session: AsyncSession, job: Dead) -> None:
         book.write("error", f"The run's job died: {job.error}")
         await write_logs(session, run.id, None, book)
         progress.publish(session, run)
+
+
+@handler(notifications.NOTIFY_JOB)
+async def notify(ctx: JobContext, payload: dict[str, Any]) -> None:
+    async with ctx.db.transaction(write=False) as session:
+        with acting_in(session, ctx.organization_id):
+            await notifications.send(
+                session, ctx.settings, uuid.UUID(str(payload["run_id"])), str(payload["channel"])
+            )
 
 
 @handler(schedule.FIRE_JOB)

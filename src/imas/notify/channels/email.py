@@ -9,6 +9,7 @@ from email.utils import make_msgid
 import aiosmtplib
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from imas.config import Settings
 from imas.notify.channels.base import Channel, ChannelError, Page
 
 
@@ -34,19 +35,22 @@ class EmailChannel(Channel):
     kind = "email"
 
     async def send(self, session: AsyncSession, target: str, page: Page) -> str:
-        s = self.settings
-        msg = message(s.smtp_from, target, page)
-        try:
-            await aiosmtplib.send(
-                msg,
-                hostname=s.smtp_host,
-                port=s.smtp_port,
-                username=s.smtp_user,
-                password=s.smtp_password,
-                start_tls=s.smtp_starttls,
-                use_tls=False,
-                timeout=s.smtp_timeout_seconds,
-            )
-        except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
-            raise ChannelError(f"SMTP {s.smtp_host}:{s.smtp_port}: {exc}") from exc
-        return str(msg["Message-ID"])
+        return await deliver(self.settings, message(self.settings.smtp_from, target, page))
+
+
+async def deliver(s: Settings, msg: EmailMessage) -> str:
+    """Send `msg` through the configured SMTP server; its Message-ID."""
+    try:
+        await aiosmtplib.send(
+            msg,
+            hostname=s.smtp_host,
+            port=s.smtp_port,
+            username=s.smtp_user,
+            password=s.smtp_password,
+            start_tls=s.smtp_starttls,
+            use_tls=False,
+            timeout=s.smtp_timeout_seconds,
+        )
+    except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
+        raise ChannelError(f"SMTP {s.smtp_host}:{s.smtp_port}: {exc}") from exc
+    return str(msg["Message-ID"])

@@ -35,7 +35,7 @@ from imas.config import Settings
 from imas.db import acting_in, utcnow
 from imas.events import EventType, emit
 from imas.jobs.registry import JobContext
-from imas.pipelines import repository
+from imas.pipelines import notifications, repository
 from imas.pipelines.connectors.base import Connector as ConnectorPlugin
 from imas.pipelines.connectors.base import ConnectorFailed
 from imas.pipelines.exceptions import PipelineInvalid
@@ -385,6 +385,7 @@ async def _finish(session: AsyncSession, settings: Settings, step: int, attempt:
         )
         await emit(session, EventType.PIPELINE_EXECUTION_COMPLETED, _event(pipeline, run))
         await failures.succeeded(session, pipeline, run)
+        await notifications.enqueue_for(session, pipeline, run)
     else:
         await after_failure(
             session, settings, run, pipeline, attempt.error, attempt.error_code, attempt.book
@@ -428,6 +429,7 @@ async def after_failure(
     book.write("error", f"Failed after {run.attempt} attempt(s)", context={"error_code": code})
     await emit(session, EventType.PIPELINE_EXECUTION_FAILED, _event(pipeline, run))
     await failures.failed(session, pipeline, run, code)
+    await notifications.enqueue_for(session, pipeline, run)
 
 
 async def _interrupted(
