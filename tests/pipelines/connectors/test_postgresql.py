@@ -8,6 +8,7 @@ from imas.pipelines.connectors import registry
 from imas.pipelines.connectors.base import ConnectorFailed
 from imas.pipelines.connectors.postgresql import PostgresConnector
 from tests.pipelines.conftest import SqlDatabase
+from tests.pipelines.connectors.password_server import password_refusing_server
 
 
 def connector(pg: SqlDatabase, timeout: float = 5.0, **changes: object) -> PostgresConnector:
@@ -123,3 +124,11 @@ class TestSchema:
 
 def test_every_connector_type_is_registered() -> None:
     assert {"postgresql", "mysql", "rest_api", "s3"} <= set(registry.kinds())
+
+
+async def test_a_wrong_password_is_refused_with_the_servers_reason(pg_source: SqlDatabase) -> None:
+    creds = {"username": "etl", "password": "not-the-password"}
+    async with password_refusing_server() as port:
+        message = await failure(connector(pg_source, port=port, credentials=creds))
+
+    assert message == 'password authentication failed for user "etl"'

@@ -49,6 +49,8 @@ log = structlog.get_logger("imas.pipelines")
 WATCH_SECONDS = 0.5
 """How often a running attempt looks for a stop request (a stop takes effect within this)."""
 SAVE_EVERY = 2
+READ_AHEAD = 2
+"""Batches the extract may read ahead of the loads."""
 """Progress is saved and sent every this many watches."""
 EPOCH = "1970-01-01T00:00:00+00:00"
 
@@ -259,8 +261,9 @@ async def _run(ctx: JobContext, attempt: Attempt) -> None:
 
 async def _stream(attempt: Attempt) -> None:
     first, rest = attempt.steps[0], attempt.steps[1:]
-    assert isinstance(first.step, Extract)
-    columns = await first.step.columns(first.context)
+    extract = first.step
+    assert isinstance(extract, Extract)
+    columns = await extract.columns(first.context)
     if columns is not None:  # a transform naming an unknown column fails before any write
         for planned in rest:
             if isinstance(planned.step, Transform):
@@ -270,11 +273,26 @@ async def _stream(attempt: Attempt) -> None:
         assert isinstance(planned.step, Load)
         await planned.step.open(planned.context)
     succeeded = False
+    batches: asyncio.Queue[pl.DataFrame | Exception | None] = asyncio.Queue(READ_AHEAD)
+
+    async def read() -> None:
+        """The extract, reading ahead while the loads write (the source and the target work
+        at once; memory holds at most READ_AHEAD more batches)."""
+        try:
+            async for frame in extract.batches(first.context):
+                attempt.rows_extracted += frame.height  # the steps count their own metrics
+                await batches.put(frame)
+        except Exception as exc:  # handed to the writer, which raises it
+            await batches.put(exc)
+        else:
+            await batches.put(None)
+
+    reader = asyncio.create_task(read())
     try:
-        attempt.current = first.name
-        async for frame in first.step.batches(first.context):
-            attempt.rows_extracted += frame.height  # the steps count their own metrics
-            current: pl.DataFrame = frame
+        while (item := await batches.get()) is not None:
+            if isinstance(item, Exception):
+                raise item
+            current: pl.DataFrame = item
             for planned in rest:
                 attempt.current = planned.name
                 if isinstance(planned.step, Transform):
@@ -287,6 +305,9 @@ async def _stream(attempt: Attempt) -> None:
             attempt.current = first.name
         succeeded = True
     finally:
+        reader.cancel()
+        with contextlib.suppress(BaseException):
+            await reader
         for planned in loads:
             assert isinstance(planned.step, Load)
             with contextlib.suppress(Exception):
