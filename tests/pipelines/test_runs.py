@@ -262,7 +262,11 @@ async def test_a_failing_pipeline_opens_one_incident_and_its_next_success_resolv
     alert = alerts["results"][0]
     assert alert["occurrence_count"] == 2
     assert alert["labels"]["error_code"] == "PIPELINE_EXECUTION_FAILED"
-    assert alert["labels"]["pipeline_run"] == failed[0]  # the repeat counts on the first
+    assert alert["labels"]["pipeline_run"] == failed[1]  # the latest failure
+    assert alert["pipeline_run"] == failed[1]
+    assert alert["level"] == "error"
+    assert alert["alert_type"] == "pipeline_failed"
+    assert alert["metadata"] == {"error_code": "PIPELINE_EXECUTION_FAILED", "retry_count": 1}
 
     await pg_source.execute(f"CREATE TABLE {table_name} (id integer)")
     fixed = await wait_run(client, admin, await execute(client, admin, pipeline["id"]))

@@ -15,7 +15,8 @@ from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.interfaces import ORMOption
 
 from imas.alerts.models import Alert, AlertStatus, Integration, Silence
-from imas.api.filtering import apply_ordering, apply_range, apply_search
+from imas.alerts.schemas import SEVERITIES_OF_LEVEL
+from imas.api.filtering import apply_ordering, apply_range, apply_search, split_csv
 from imas.catalog.models import Service
 from imas.errors import ValidationFailed
 from imas.incidents.models import Incident, Status
@@ -259,6 +260,22 @@ def _statuses(raw: str) -> list[str]:
     return values
 
 
+def _levels(raw: str | None) -> list[str]:
+    """Seed 003's levels (`error,critical`) -> the IMAS severities they show."""
+    values = [v.lower() for v in split_csv(raw)]
+    bad = [v for v in values if v not in SEVERITIES_OF_LEVEL]
+    if bad:
+        raise ValidationFailed.field(
+            "level", f"unknown level {', '.join(bad)}; use info, warning, error or critical"
+        )
+    return [SEVERITIES_OF_LEVEL[v] for v in values]
+
+
+def _label(name: str) -> Any:
+    """The label's value as text (NULL when the alert has no such label), on either dialect."""
+    return Alert.labels[name].as_string()
+
+
 def _reference(column: Any, name_column: Any, model: Any, raw: str) -> Any:
     """`column` equal to the id `raw`, or to the id of the `model` row whose name is `raw`."""
     try:
@@ -271,6 +288,9 @@ def alerts(
     *,
     status: str | None = None,
     severity: Sequence[str] | None = None,
+    level: str | None = None,
+    alert_type: str | None = None,
+    pipeline_run: str | None = None,
     source: str | None = None,
     service: str | None = None,
     incident: str | None = None,
@@ -287,6 +307,14 @@ def alerts(
         stmt = stmt.where(Alert.status.in_(_statuses(status)))
     if severity:
         stmt = stmt.where(Alert.severity.in_(severity))
+    if split_csv(level):
+        stmt = stmt.where(Alert.severity.in_(_levels(level)))
+    if split_csv(alert_type):
+        # As the alert shows it: its `alert_type` label, else its source kind.
+        shown = func.coalesce(_label("alert_type"), Alert.source)
+        stmt = stmt.where(shown.in_(split_csv(alert_type)))
+    if split_csv(pipeline_run):
+        stmt = stmt.where(_label("pipeline_run").in_(split_csv(pipeline_run)))
     if source:
         stmt = stmt.where(Alert.source == source)
     if service:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, computed_field
 
 from imas.alerts.matchers import Matcher
 from imas.alerts.models import DEFAULT_GROUPING_LABELS, AlertStatus, ResolveBehaviour
@@ -122,7 +122,41 @@ class IncidentRef(BaseModel):
     status: Status
 
 
+AlertLevel = Literal["info", "warning", "error", "critical"]
+LEVELS: dict[str, AlertLevel] = {
+    Severity.SEV1_CRITICAL: "critical",
+    Severity.SEV2_HIGH: "error",
+    Severity.SEV3_MEDIUM: "warning",
+    Severity.SEV4_LOW: "info",
+}
+"""Seed 003's alert `level` of each IMAS severity."""
+SEVERITIES_OF_LEVEL: dict[str, str] = {level: severity for severity, level in LEVELS.items()}
+ETL_SOURCE = "etl"
+"""The source of data pipeline failures (`alerts.sources.etl`), whose labels carry seed 003's
+alert fields."""
+
+
+_SEED_FIELDS = {
+    "level": "Seed 003: critical, error, warning or info, from the severity",
+    "alert_type": "Seed 003: the `alert_type` label (pipeline_failed...), else the source kind",
+    "message": "Seed 003: the title",
+    "pipeline_run": "Seed 003: the failed pipeline run's id (the `pipeline_run` label)",
+    "metadata": "Seed 003: `error_code` and `retry_count` of a pipeline failure; the labels of "
+    "any other alert",
+}
+
+
+def _count_label(value: Any) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return 0
+
+
 class AlertRead(BaseModel):
+    """The alert as IMAS stores it, and seed 003's view of it (`level`, `alert_type`,
+    `message`, `pipeline_run`, `metadata`), derived from the same row."""
+
     model_config = ConfigDict(from_attributes=True)
 
     id: uuid.UUID
@@ -146,6 +180,38 @@ class AlertRead(BaseModel):
     resolved_at: datetime | None
     created_at: datetime
     updated_at: datetime
+
+    # Seed 003's view (pydantic's documented form: mypy does not know decorated properties).
+    @computed_field(description=_SEED_FIELDS["level"])  # type: ignore[prop-decorator]
+    @property
+    def level(self) -> AlertLevel:
+        return LEVELS[self.severity]
+
+    @computed_field(description=_SEED_FIELDS["alert_type"])  # type: ignore[prop-decorator]
+    @property
+    def alert_type(self) -> str:
+        return str(self.labels.get("alert_type") or self.source)
+
+    @computed_field(description=_SEED_FIELDS["message"])  # type: ignore[prop-decorator]
+    @property
+    def message(self) -> str:
+        return self.title
+
+    @computed_field(description=_SEED_FIELDS["pipeline_run"])  # type: ignore[prop-decorator]
+    @property
+    def pipeline_run(self) -> str | None:
+        run = self.labels.get("pipeline_run")
+        return str(run) if run is not None else None
+
+    @computed_field(description=_SEED_FIELDS["metadata"])  # type: ignore[prop-decorator]
+    @property
+    def metadata(self) -> dict[str, Any]:
+        if self.source != ETL_SOURCE:
+            return self.labels
+        return {
+            "error_code": self.labels.get("error_code"),
+            "retry_count": _count_label(self.labels.get("retry_count")),
+        }
 
 
 class AlertDetail(AlertRead):

@@ -29,6 +29,24 @@ async def list_alerts(
         str | None, Query(alias="status", description="firing, resolved (comma-separated)")
     ] = None,
     severity: Annotated[list[SeverityIn] | None, Query()] = None,
+    level: Annotated[
+        str | None,
+        Query(
+            max_length=100, description="Seed 003: info, warning, error, critical (comma-separated)"
+        ),
+    ] = None,
+    alert_type: Annotated[
+        str | None,
+        Query(
+            max_length=500,
+            description="The `alert_type` label (pipeline_failed), else the source kind "
+            "(comma-separated)",
+        ),
+    ] = None,
+    pipeline_run: Annotated[
+        str | None,
+        Query(max_length=4000, description="The failed pipeline run's id (comma-separated)"),
+    ] = None,
     source: Annotated[str | None, Query(max_length=30, description="The source kind")] = None,
     service_: Annotated[
         str | None, Query(alias="service", max_length=100, description="Service id or name")
@@ -50,6 +68,9 @@ async def list_alerts(
     stmt = repository.alerts(
         status=status_,
         severity=[s.value for s in severity] if severity else None,
+        level=level,
+        alert_type=alert_type,
+        pipeline_run=pipeline_run,
         source=source,
         service=service_,
         incident=incident,

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from imas.alerts.models import Integration
+from imas.alerts.models import Alert, Integration
 from imas.alerts.service.intake import ingest
 from imas.alerts.service.integrations import set_key
 from imas.alerts.sources.etl import EtlSource
@@ -78,8 +78,14 @@ async def _report(
         "service": await _service_name(session, pipeline),
         **body,
     }
-    source = EtlSource()
-    await ingest(session, integration, source.parse(payload))
+    [alert_in] = EtlSource().parse(payload)
+    [outcome] = await ingest(session, integration, [alert_in])
+    if outcome.deduplicated and outcome.alert_id is not None and body["status"] == "failed":
+        # A repeat counts on the firing alert; it shows the latest failure, not the first.
+        alert = await session.get(Alert, outcome.alert_id)
+        if alert is not None:
+            alert.labels = {**alert.labels, **alert_in.labels}
+            alert.description = alert_in.description
 
 
 async def failed(session: AsyncSession, pipeline: Pipeline, run: Run, code: str) -> None:
