@@ -239,7 +239,10 @@ async def _run(ctx: JobContext, attempt: Attempt) -> None:
             attempt.error = f"timed out after {attempt.timeout:g} s"
             attempt.error_code = "PIPELINE_TIMEOUT"
         except asyncio.CancelledError:
-            if not attempt.cancelled:
+            if not attempt.cancelled:  # the worker itself is stopping: so does the work
+                work.cancel()
+                with contextlib.suppress(BaseException):
+                    await work
                 raise
         except (StepFailed, ConnectorFailed) as exc:
             attempt.error = str(exc)
