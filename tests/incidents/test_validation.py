@@ -261,3 +261,16 @@ class TestEdits:
             404,
             "not_found",
         )
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "/api/v1/incidents/?remediation_attempts__gte=149538428837",
+        "/api/v1/automation/runs/00000000-0000-0000-0000-000000000000/logs/?offset=99999999999999",
+        "/api/v1/pipeline-runs/00000000-0000-0000-0000-000000000000/logs/?offset=99999999999999",
+    ],
+)
+async def test_a_number_too_big_for_the_database_is_a_400(client, admin, query):
+    """PostgreSQL refuses integers beyond its column's range: the API refuses them first."""
+    assert_error(await client.get(query, headers=admin.headers), 400, "validation_error")

@@ -21,6 +21,9 @@ from imas.errors import NotFound, ValidationFailed
 
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
+MAX_INT = 2**31 - 1
+"""The largest number a query parameter compared with an integer column (or used as an
+offset) may take: beyond it PostgreSQL refuses the value, which must be a 400, not a 500."""
 
 T = TypeVar("T")
 

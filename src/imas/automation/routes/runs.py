@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Query, Request, status
 from sqlalchemy import func, select
 
 from imas.api.deps import SessionDep, SettingsDep
-from imas.api.pagination import Page, PageParams, page_params, paginate
+from imas.api.pagination import MAX_INT, Page, PageParams, page_params, paginate
 from imas.auth.scopes import ADMIN
 from imas.automation import presenters, repository
 from imas.automation.actions import registry
@@ -129,7 +129,7 @@ async def get_logs(
         Query(description="debug, info, warning, error (comma-separated)", max_length=100),
     ] = None,
     limit: Annotated[int, Query(ge=1, le=LOG_LIMIT_MAX)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_INT)] = 0,
 ) -> LogPage:
     run = await repository.run(session, run_id)
     stmt = repository.logs(run.id, level)

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response, status
 
 from imas.api.deps import SessionDep, get_database
 from imas.api.export import csv_response
-from imas.api.pagination import Page, PageParams, page_params, paginate
+from imas.api.pagination import MAX_INT, Page, PageParams, page_params, paginate
 from imas.db import Database
 from imas.incidents import export, presenters, repository, service
 from imas.incidents.deps import Deleter, IncidentId, IncidentRef, Reader, ViewDep, Writer
@@ -65,7 +65,7 @@ async def list_incidents(
             max_length=200,
         ),
     ] = None,
-    remediation_attempts__gte: Annotated[int | None, Query(ge=0)] = None,
+    remediation_attempts__gte: Annotated[int | None, Query(ge=0, le=MAX_INT)] = None,
     ordering: Annotated[
         str | None,
         Query(description="-created_at (default), severity, status, updated_at, title..."),

@@ -12,7 +12,7 @@ from sqlalchemy import Select, or_, select
 
 from imas.api.deps import SessionDep
 from imas.api.filtering import apply_range, split_csv
-from imas.api.pagination import MAX_PAGE_SIZE, Keyset, Page, cursor_paginate
+from imas.api.pagination import MAX_INT, MAX_PAGE_SIZE, Keyset, Page, cursor_paginate
 from imas.automation.models import Run, RunLog
 from imas.errors import ValidationFailed
 from imas.orgs.models import User
@@ -155,7 +155,7 @@ async def get_logs(
     ] = None,
     task: Annotated[uuid.UUID | None, Query(description="Only this task's lines")] = None,
     limit: Limit = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_INT)] = 0,
     cursor: Annotated[str | None, Query(max_length=500)] = None,
 ) -> Page[RunLogRead]:
     run = await repository.pipeline_run(session, run_id)
