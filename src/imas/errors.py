@@ -44,6 +44,11 @@ class ValidationFailed(IMASError):
         return cls(f"{name}: {problem}", details={name: [problem]})
 
     @classmethod
+    def under(cls, field: str, errors: Iterable[Mapping[str, Any]]) -> ValidationFailed:
+        """`from_errors` of a model validated as the value of `field` (`parameters.path`)."""
+        return cls.from_errors([{**e, "loc": (field, *e["loc"])} for e in errors])
+
+    @classmethod
     def from_errors(cls, errors: Iterable[Mapping[str, Any]]) -> ValidationFailed:
         """From pydantic's error list: `details` per field, `message` naming each field once."""
         details: dict[str, list[str]] = {}

@@ -43,6 +43,4 @@ def params(action: Action, given: dict[str, Any]) -> Params:
     try:
         return action.Params.model_validate(given)
     except ValidationError as exc:
-        raise ValidationFailed.from_errors(
-            [{**e, "loc": ("parameters", *e["loc"])} for e in exc.errors()]
-        ) from None
+        raise ValidationFailed.under("parameters", exc.errors()) from None

@@ -44,9 +44,7 @@ def _validated(model: type[BaseModel], given: dict[str, Any], field: str) -> Bas
     try:
         return model.model_validate(given)
     except ValidationError as exc:
-        raise ValidationFailed.from_errors(
-            [{**e, "loc": (field, *e["loc"])} for e in exc.errors()]
-        ) from None
+        raise ValidationFailed.under(field, exc.errors()) from None
 
 
 async def _saved(session: AsyncSession, change: Callable[[], None], name: str) -> None:
@@ -105,24 +103,18 @@ async def delete(session: AsyncSession, connector: Connector) -> None:
     await session.flush()
 
 
-def plugin(connector: Connector, settings: Settings, *, timeout: float | None = None) -> Plugin:
+def plugin(connector: Connector, settings: Settings) -> Plugin:
     """The connector's type, ready to use (credentials decrypted). Raises ConnectorFailed when
     the stored configuration no longer fits the type, or the credentials cannot be read."""
     cls = plugin_class(connector.connector_type)
     try:
-        config = cls.Config.model_validate(connector.config)
-        credentials = cls.Credentials.model_validate(
-            sealed.open_(connector.credentials_encrypted, settings)
-        )
+        return cls.create(connector.config, sealed.open_(connector.credentials_encrypted, settings))
     except ValidationError as exc:
         raise ConnectorFailed(
             f"the connector's settings are invalid: {exc.errors()[0]['msg']}"
         ) from None
     except sealed.CredentialsUnreadable as exc:
         raise ConnectorFailed(str(exc)) from None
-    if timeout is None:
-        return cls(config, credentials)
-    return cls(config, credentials, timeout=timeout)
 
 
 async def test(connector: Connector, settings: Settings) -> ConnectionTest:

@@ -198,7 +198,7 @@ async def _plan(
     cls = step_types.find(spec.kind)
     if cls is None:
         raise StepFailed(f"step '{spec.name}': no step type '{spec.kind}' in this IMAS")
-    step = cls(cls.Config.model_validate(spec.config))
+    step = cls.create(spec.config)
     plugin: ConnectorPlugin | None = None
     if spec.connector_id is not None:
         connector = await repository.connector(session, spec.connector_id)
@@ -515,7 +515,7 @@ async def preflight(
         cls = step_types.find(spec.kind)
         if cls is None:
             return None
-        built.append((position, cls(cls.Config.model_validate(spec.config))))
+        built.append((position, cls.create(spec.config)))
     first = steps[0]
     plugin = None
     if first.connector_id is not None:
