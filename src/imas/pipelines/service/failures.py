@@ -14,8 +14,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from imas.alerts.models import Alert, Integration
+from imas.alerts.service.builtin import Builtin
 from imas.alerts.service.intake import ingest
-from imas.alerts.service.integrations import set_key
 from imas.alerts.sources.etl import EtlSource
 from imas.automation.models import Run
 from imas.catalog.models import Service
@@ -25,37 +25,14 @@ INTEGRATION_NAME = "IMAS pipelines"
 DEFAULT_SERVICE = "data-pipelines"
 
 
-async def _existing(session: AsyncSession) -> Integration | None:
-    return await session.scalar(
-        select(Integration).where(
-            Integration.kind == EtlSource.kind, Integration.name == INTEGRATION_NAME
-        )
-    )
-
-
-async def _integration(session: AsyncSession) -> Integration:
-    found = await _existing(session)
-    if found is not None:
-        return found
-    service = await session.scalar(select(Service).where(Service.name == DEFAULT_SERVICE))
-    if service is None:
-        service = Service(
-            name=DEFAULT_SERVICE,
-            description="Data pipelines run by IMAS (their failures' default service)",
-        )
-        session.add(service)
-        await session.flush()
-    integration = Integration(
-        kind=EtlSource.kind,
-        name=INTEGRATION_NAME,
-        description="Failed runs of this organization's data pipelines",
-        default_service_id=service.id,
-        grouping_labels=["pipeline_id"],
-    )
-    set_key(integration)  # never shown: IMAS itself is this integration's only sender
-    session.add(integration)
-    await session.flush()
-    return integration
+PIPELINES = Builtin(
+    kind=EtlSource.kind,
+    name=INTEGRATION_NAME,
+    description="Failed runs of this organization's data pipelines",
+    default_service=DEFAULT_SERVICE,
+    service_description="Data pipelines run by IMAS (their failures' default service)",
+    grouping_labels=["pipeline_id"],
+)
 
 
 async def _service_name(session: AsyncSession, pipeline: Pipeline) -> str | None:
@@ -91,7 +68,7 @@ async def _report(
 async def failed(session: AsyncSession, pipeline: Pipeline, run: Run, code: str) -> None:
     await _report(
         session,
-        await _integration(session),
+        await PIPELINES.get_or_create(session),
         pipeline,
         run,
         {
@@ -106,7 +83,7 @@ async def failed(session: AsyncSession, pipeline: Pipeline, run: Run, code: str)
 
 async def succeeded(session: AsyncSession, pipeline: Pipeline, run: Run) -> None:
     """Resolve the pipeline's firing alert, if any (nothing is created for a success)."""
-    integration = await _existing(session)
+    integration = await PIPELINES.existing(session)
     if integration is None:
         return
     await _report(
