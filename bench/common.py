@@ -35,8 +35,8 @@ def percentile(values: list[float], q: float) -> float:
 
 def peak_rss_mib(pid: int) -> float:
     """The peak resident set (VmHWM) of a process and its children, in MiB."""
-    children = subprocess.run(  # noqa: S603
-        ["pgrep", "-P", str(pid)],  # noqa: S607
+    children = subprocess.run(
+        ["pgrep", "-P", str(pid)],
         capture_output=True,
         text=True,
         check=False,

@@ -58,7 +58,7 @@ MINUTES = {
     "SEV3_MEDIUM": (20, 480),
     "SEV4_LOW": (60, 2880),
 }
-PASSWORD = "bench-password"  # noqa: S105
+PASSWORD = "bench-password"
 BATCH = 5000
 
 
@@ -76,7 +76,7 @@ async def build(settings: Settings, count: int) -> tuple[str, str, str]:
     from imas.incidents.models import Comment, Incident, TimelineEntry
 
     db = Database(settings)
-    rng = random.Random(7)  # noqa: S311 (synthetic data, not secrets)
+    rng = random.Random(7)
     async with db.transaction() as session:
         org = await orgs.create_organization(
             session, None, OrganizationCreate(name="Bench", slug="bench")
@@ -249,7 +249,7 @@ def main() -> None:
     settings = Settings(
         database_url=url,
         var_dir=work,
-        secret_key="bench",  # noqa: S106 rate_limit_enabled=False
+        secret_key="bench",
     )
     began = time.perf_counter()
     token, short_id, version = asyncio.run(build(settings, args.incidents))
@@ -267,7 +267,7 @@ def main() -> None:
         "IMAS_RATE_LIMIT_ENABLED": "false",
         "IMAS_LOG_LEVEL": "WARNING",
     }
-    server = subprocess.Popen(  # noqa: S603
+    server = subprocess.Popen(
         [sys.executable, "-m", "imas", "serve", "--port", str(args.port)],
         env=env,
         stdout=subprocess.DEVNULL,

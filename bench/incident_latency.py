@@ -187,7 +187,8 @@ def main() -> None:
     token, service_id, target, version = asyncio.run(build(settings, args.incidents))
     print(f"machine: {machine()}")
     print(
-        f"database: {version}; {args.incidents} incidents loaded in {time.perf_counter() - began:.0f} s"
+        f"database: {version}; {args.incidents} incidents loaded in "
+        f"{time.perf_counter() - began:.0f} s"
     )
 
     env = {
@@ -198,7 +199,7 @@ def main() -> None:
         "IMAS_RATE_LIMIT_ENABLED": "false",
         "IMAS_LOG_LEVEL": "WARNING",
     }
-    server = subprocess.Popen(  # noqa: S603
+    server = subprocess.Popen(
         [sys.executable, "-m", "imas", "serve", "--port", str(args.port)],
         env=env,
         stdout=subprocess.DEVNULL,
@@ -207,7 +208,9 @@ def main() -> None:
     base = f"http://127.0.0.1:{args.port}"
     headers = {"Authorization": f"Token {token}"}
     cases = {
-        "list: filtered first page": f"{base}/api/v1/incidents/?status=triggered,acknowledged&severity=SEV1_CRITICAL",
+        "list: filtered first page": (
+            f"{base}/api/v1/incidents/?status=triggered,acknowledged&severity=SEV1_CRITICAL"
+        ),
         "list: by service, first page": f"{base}/api/v1/incidents/?service={service_id}",
         "list: unfiltered first page": f"{base}/api/v1/incidents/",
         "detail: 50-entry timeline": f"{base}/api/v1/incidents/{target}/",
@@ -234,7 +237,8 @@ def main() -> None:
         server.wait(timeout=10)
         shutil.rmtree(work, ignore_errors=True)
     print(
-        f"\nmedians over {args.runs} runs of {args.requests} requests ({args.db}, {args.incidents} incidents):"
+        f"\nmedians over {args.runs} runs of {args.requests} requests "
+        f"({args.db}, {args.incidents} incidents):"
     )
     for name, values in results.items():
         p50 = statistics.median(v[0] for v in values)

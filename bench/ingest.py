@@ -111,7 +111,7 @@ def wrk(
     for name, value in headers.items():
         args += ["-H", f"{name}: {value}"]
     env = {**os.environ, "ALERTS_PER_POST": str(per_post), "SHAPE": shape}
-    out = subprocess.run([*args, url], capture_output=True, text=True, env=env, check=True).stdout  # noqa: S603
+    out = subprocess.run([*args, url], capture_output=True, text=True, env=env, check=True).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out)[1])  # type: ignore[index]
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
 
@@ -147,7 +147,7 @@ def start_imas(
             "create",
             "bench",
             "--password",
-            "bench-password",  # noqa: S603
+            "bench-password",
             "--org",
             "bench",
         ],
@@ -158,13 +158,13 @@ def start_imas(
     token = subprocess.run(
         [*imas, "token", "create", "bench"],
         env=env,
-        check=True,  # noqa: S603
+        check=True,
         capture_output=True,
         text=True,
     ).stdout.strip()
     server = subprocess.Popen(
         [*imas, "serve", "--port", str(port), "--workers", str(workers)],
-        env=env,  # noqa: S603
+        env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -206,7 +206,7 @@ def start_alertmanager(work: Path, port: int) -> subprocess.Popen[bytes]:
         [
             binary,
             f"--config.file={config}",
-            f"--storage.path={work / 'am'}",  # noqa: S603
+            f"--storage.path={work / 'am'}",
             f"--web.listen-address=127.0.0.1:{port}",
             "--cluster.listen-address=",
         ],
@@ -272,7 +272,8 @@ def main() -> None:
                     figures["rss_mib"] = peak_rss_mib(pid)
                     results.setdefault((target, load), []).append(figures)
                     print(
-                        f"run {run} | {target:12} | {load:7} | {figures['alerts_s']:9.0f} alerts/s | "
+                        f"run {run} | {target:12} | {load:7} | "
+                        f"{figures['alerts_s']:9.0f} alerts/s | "
                         f"{figures['rps']:8.0f} req/s | p50 {figures['p50']:7.1f} ms | "
                         f"p99 {figures['p99']:7.1f} ms | non-2xx {figures['errors']:.0f} | "
                         f"peak RSS {figures['rss_mib']:.0f} MiB"

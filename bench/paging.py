@@ -199,22 +199,22 @@ def one_run(
         asyncio.run(reset_postgres(database_url))
         env.update(IMAS_DATABASE_URL=database_url, IMAS_EMBEDDED_WORKER="true")
     imas = [sys.executable, "-m", "imas"]
-    subprocess.run(  # noqa: S603
+    subprocess.run(
         [*imas, "user", "create", "bench", "--password", "bench-password", "--org", "bench"],
         env=env,
         check=True,
         capture_output=True,
     )
-    token = subprocess.run(  # noqa: S603
+    token = subprocess.run(
         [*imas, "token", "create", "bench"], env=env, check=True, capture_output=True, text=True
     ).stdout.strip()
-    receiver = subprocess.Popen(  # noqa: S603
+    receiver = subprocess.Popen(
         [sys.executable, __file__, "--receive", str(hook_port)], stdout=subprocess.PIPE
     )
     assert receiver.stdout is not None
     receiver.stdout.readline()
     log = (work / "serve.log").open("wb")
-    serve = subprocess.Popen(  # noqa: S603
+    serve = subprocess.Popen(
         [*imas, "serve", "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT
     )
     base = f"http://127.0.0.1:{port}"

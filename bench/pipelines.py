@@ -50,7 +50,7 @@ DDL = (
     "created_at timestamptz, active boolean)"
 )
 FILL = (
-    f"INSERT INTO events ({COLUMNS}) SELECT i, "  # noqa: S608
+    f"INSERT INTO events ({COLUMNS}) SELECT i, "
     "CASE WHEN i % 10 = 0 THEN NULL ELSE 'event ' || i || ' ' || md5(i::text) END, "
     "(i % 1000)::integer, round((i * 7.31) % 100000, 2), "
     "timestamptz '2024-01-01 00:00:00+00' + i * interval '1 second', i % 3 = 0 "
@@ -82,22 +82,22 @@ class Bench:
         env = {**os.environ, "PGPASSWORD": self.url.password or ""}
         for command in commands:
             args += ["-c", command]
-        done = subprocess.run([*args, "-tA"], env=env, capture_output=True, text=True, check=False)  # noqa: S603
+        done = subprocess.run([*args, "-tA"], env=env, capture_output=True, text=True, check=False)
         if done.returncode:
             raise SystemExit(f"psql failed: {done.stderr}")
         return done.stdout.strip()
 
     def count(self, database: str, table: str) -> int:
-        return int(self.psql(database, f"SELECT count(*) FROM {table}"))  # noqa: S608
+        return int(self.psql(database, f"SELECT count(*) FROM {table}"))
 
     def start(self) -> None:
         imas = [sys.executable, "-m", "imas"]
         run = {"env": self.env, "check": True, "capture_output": True, "text": True}
         user = ["user", "create", "bench", "--password", "bench-password", "--org", "bench"]
-        subprocess.run([*imas, *user], **run)  # noqa: S603
-        token = subprocess.run([*imas, "token", "create", "bench"], **run).stdout.strip()  # noqa: S603
+        subprocess.run([*imas, *user], **run)
+        token = subprocess.run([*imas, "token", "create", "bench"], **run).stdout.strip()
         log = (self.work / "serve.log").open("wb")
-        self.serve = subprocess.Popen(  # noqa: S603
+        self.serve = subprocess.Popen(
             [*imas, "serve", "--port", str(self.port)], env=self.env, stdout=log, stderr=log
         )
         self.api = httpx.Client(
@@ -152,7 +152,7 @@ def rss_mib(pid: int) -> float:
 
 
 def query(rows: int) -> str:
-    return f"SELECT {COLUMNS} FROM events WHERE id <= {rows} ORDER BY id"  # noqa: S608
+    return f"SELECT {COLUMNS} FROM events WHERE id <= {rows} ORDER BY id"
 
 
 def imas_copy(bench: Bench, source: str, target: str, rows: int, table: str) -> dict[str, float]:
@@ -177,7 +177,7 @@ def imas_copy(bench: Bench, source: str, target: str, rows: int, table: str) -> 
     pipeline = bench.api.post("/api/v1/pipelines/", json=body).raise_for_status().json()
     log = bench.work / f"worker-{table}.log"
     with log.open("wb") as out:
-        worker = subprocess.Popen(  # noqa: S603
+        worker = subprocess.Popen(
             [sys.executable, "-m", "imas", "worker", "--concurrency", str(bench.concurrency)],
             env={**bench.env, "IMAS_LOG_LEVEL": "INFO"},  # to see `worker_started`
             stdout=out,

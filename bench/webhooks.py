@@ -68,7 +68,7 @@ INCIDENT_EVENTS = [
     "INCIDENT_REOPENED",
     "INCIDENT_DELETED",
 ]
-SECRET_KEY = "bench-webhooks"  # noqa: S105  (a throw-away install)
+SECRET_KEY = "bench-webhooks"
 
 
 # --- the receiver (its own process) -----------------------------------------------------------
@@ -235,7 +235,7 @@ class Stack:
         return values | extra
 
     def imas(self, *args: str) -> str:
-        done = subprocess.run(  # noqa: S603
+        done = subprocess.run(
             [sys.executable, "-m", "imas", *args],
             env=self.env(),
             check=True,
@@ -247,7 +247,7 @@ class Stack:
     def start_serve(self, *, embedded_worker: bool) -> None:
         env = self.env(IMAS_EMBEDDED_WORKER=str(embedded_worker).lower())
         with self.serve_log.open("ab") as out:
-            self.serve = subprocess.Popen(  # noqa: S603
+            self.serve = subprocess.Popen(
                 [sys.executable, "-m", "imas", "serve", "--port", str(self.port)],
                 env=env,
                 stdout=out,
@@ -279,7 +279,7 @@ class Stack:
         for n in range(self.workers):
             with (self.work / f"worker-{n}.log").open("ab") as out:
                 self.worker_processes.append(
-                    subprocess.Popen(command, env=self.env(), stdout=out, stderr=subprocess.STDOUT)  # noqa: S603
+                    subprocess.Popen(command, env=self.env(), stdout=out, stderr=subprocess.STDOUT)
                 )
 
     def delivering_pids(self) -> list[int]:
@@ -749,7 +749,7 @@ def main() -> None:
 
     worker_counts = [int(n) for n in args.workers.split(",")] if args.db == "postgresql" else [1]
     print(f"machine: {machine()}")
-    receiver = subprocess.Popen(  # noqa: S603
+    receiver = subprocess.Popen(
         [sys.executable, __file__, "--receive", "--receiver-port", str(args.receiver_port)],
         stdout=subprocess.PIPE,
     )

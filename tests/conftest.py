@@ -98,14 +98,11 @@ async def db(settings: Settings) -> AsyncIterator[Database]:
 @pytest.fixture(autouse=True)
 async def _empty_tables(db: Database) -> AsyncIterator[None]:
     yield
-    tables = list(reversed(metadata.sorted_tables))
+    # DELETE, children first, on both databases: PostgreSQL's TRUNCATE swaps every table's files
+    # and syncs them to disk, some 25x slower on the few rows a test leaves.
     async with db.engine.begin() as conn:
-        if db.dialect == "postgresql":
-            names = ", ".join(t.name for t in tables)
-            await conn.execute(text(f"TRUNCATE {names} CASCADE"))
-        else:
-            for table in tables:
-                await conn.execute(table.delete())
+        for table in reversed(metadata.sorted_tables):
+            await conn.execute(table.delete())
 
 
 @pytest.fixture

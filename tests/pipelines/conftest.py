@@ -89,21 +89,37 @@ class SqlDatabase:
             return await conn.scalar(text(sql), params or {})
 
 
+_USED_DATABASES: list[str] = []
+
+
+@pytest.fixture(scope="session", autouse=True)
+async def _drop_used_databases() -> AsyncIterator[None]:
+    """Drop the modules' PostgreSQL databases once, at the end: every DROP DATABASE waits for a
+    checkpoint, which costs seconds while the suite's own database is busy."""
+    yield
+    if not _USED_DATABASES:
+        return
+    admin = create_async_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    async with admin.connect() as conn:
+        for name in _USED_DATABASES:
+            await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    await admin.dispose()
+
+
 @contextlib.asynccontextmanager
 async def _postgres_database() -> AsyncIterator[SqlDatabase]:
     name = f"imas_etl_{secrets.token_hex(6)}"
     admin = create_async_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
     async with admin.connect() as conn:
         await conn.execute(text(f'CREATE DATABASE "{name}"'))
+    await admin.dispose()
+    _USED_DATABASES.append(name)
     url = make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
     engine = create_async_engine(url)
     try:
         yield SqlDatabase("postgresql", "127.0.0.1", 5432, name, "postgres", "", url, engine)
     finally:
         await engine.dispose()
-        async with admin.connect() as conn:
-            await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        await admin.dispose()
 
 
 @pytest.fixture(scope="module")
