@@ -69,6 +69,7 @@ class UserRead(BaseModel):
 
 
 class MeRead(UserRead):
+    login: str = Field(description="Your GitHub login if you sign in with GitHub, else username")
     permissions: list[str] = Field(description="Scopes the current credential holds")
     organization: OrganizationRef
 

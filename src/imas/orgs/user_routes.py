@@ -6,10 +6,12 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from imas.api.deps import CurrentPrincipal, SessionDep, require
 from imas.api.filtering import apply_ordering, apply_search
 from imas.api.pagination import Page, PageParams, page_params, paginate
+from imas.auth.github import service as github
 from imas.auth.scopes import ADMIN
 from imas.auth.service import Principal
 from imas.orgs import repository, service
@@ -43,8 +45,9 @@ def _read(user: User, role: str) -> UserRead:
     )
 
 
-def _me(principal: Principal) -> MeRead:
+async def _me(session: AsyncSession, principal: Principal) -> MeRead:
     base = _read(principal.user, principal.role)
+    base.login = await github.login_of(session, principal.user)
     return MeRead(
         **base.model_dump(),
         permissions=sorted(principal.scopes),
@@ -53,14 +56,14 @@ def _me(principal: Principal) -> MeRead:
 
 
 @router.get("/me/", response_model=MeRead, summary="Your profile and permissions")
-async def get_me(principal: CurrentPrincipal) -> MeRead:
-    return _me(principal)
+async def get_me(session: SessionDep, principal: CurrentPrincipal) -> MeRead:
+    return await _me(session, principal)
 
 
 @router.put("/me/", response_model=MeRead, summary="Update your name, e-mail or avatar")
 async def update_me(data: MeUpdate, session: SessionDep, principal: CurrentPrincipal) -> MeRead:
     await service.update_profile(session, principal.user, data)
-    return _me(principal)
+    return await _me(session, principal)
 
 
 @router.get("/", response_model=Page[UserRead], summary="Members of your organization")

@@ -1,0 +1,1 @@
+"""Sign-in with GitHub (OAuth), limited to configured organizations and teams."""
