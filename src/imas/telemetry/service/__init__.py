@@ -1,0 +1,1 @@
+"""The rules of the telemetry domain, one module per use case."""
