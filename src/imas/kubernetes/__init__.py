@@ -1,0 +1,1 @@
+"""Kubernetes clusters and the inventory IMAS keeps of their nodes and pods."""
