@@ -44,6 +44,7 @@ SINK_MODULES: tuple[str, ...] = (
     "imas.integrations.slack.outbox",
     "imas.integrations.jira.outbox",
     "imas.automation.jobs",
+    "imas.cicd.sink",
 )
 
 _SINKS: list[Sink] = []

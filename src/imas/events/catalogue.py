@@ -26,6 +26,14 @@ class EventType(StrEnum):
     PIPELINE_EXECUTION_STARTED = "pipeline.execution.started"
     PIPELINE_EXECUTION_COMPLETED = "pipeline.execution.completed"
     PIPELINE_EXECUTION_FAILED = "pipeline.execution.failed"
+    # CI/CD runs and deployments, alerts: seed 002's names (emitted by cicd and alerts).
+    PIPELINE_STARTED = "pipeline.started"
+    PIPELINE_COMPLETED = "pipeline.completed"
+    PIPELINE_FAILED = "pipeline.failed"
+    DEPLOYMENT_STARTED = "deployment.started"
+    DEPLOYMENT_COMPLETED = "deployment.completed"
+    ALERT_CREATED = "alert.created"
+    ALERT_RESOLVED = "alert.resolved"
 
 
 @dataclass(frozen=True)
@@ -90,5 +98,37 @@ CATALOGUE: tuple[EventInfo, ...] = (
         "pipelines",
         "A data pipeline's run failed for good (every attempt failed) or was stopped; "
         "`data.run.status` and `data.run.error` say which and why.",
+    ),
+    EventInfo(
+        EventType.PIPELINE_STARTED,
+        "cicd",
+        "A CI/CD run (GitHub workflow run, GitLab pipeline) started; `data.pipeline` is the run.",
+    ),
+    EventInfo(
+        EventType.PIPELINE_COMPLETED,
+        "cicd",
+        "A CI/CD run finished without failing (`data.pipeline.status`: success or cancelled).",
+    ),
+    EventInfo(EventType.PIPELINE_FAILED, "cicd", "A CI/CD run failed."),
+    EventInfo(
+        EventType.DEPLOYMENT_STARTED,
+        "cicd",
+        "A CI/CD run that deploys (per the repository's deployment settings) started; "
+        "`data.deployment` names the service and environment.",
+    ),
+    EventInfo(
+        EventType.DEPLOYMENT_COMPLETED,
+        "cicd",
+        "A deployment finished; `data.deployment.status` says whether it succeeded.",
+    ),
+    EventInfo(
+        EventType.ALERT_CREATED,
+        "alerts",
+        "A new alert started firing (a repeat of a firing alert is not a new one).",
+    ),
+    EventInfo(
+        EventType.ALERT_RESOLVED,
+        "alerts",
+        "A firing alert ended (its source resolved it, or a new firing replaced it).",
     ),
 )

@@ -55,6 +55,7 @@ class TimelineType(StrEnum):
     NOTIFICATION_FAILED = "NOTIFICATION_FAILED"
     ANALYSIS = "ANALYSIS"  # a root-cause analysis was made (imas.rca)
     REMEDIATION = "REMEDIATION"  # an automated action ran on the incident (imas.automation)
+    CHANGE = "CHANGE"  # a deployment, CI run or push of the service shortly before (imas.cicd)
 
 
 incident_tags = Table(

@@ -86,6 +86,8 @@ class Intake:
     """the post's timeline entries (`timeline.row`), inserted in one statement at the end"""
     ended: dict[uuid.UUID, Alert] = field(default_factory=dict)
     """incident id -> an alert of it that ended in this post: settled once, at the end"""
+    ended_alerts: list[Alert] = field(default_factory=list)
+    """the alerts that stopped firing in this post (`alert.resolved`, emitted at the end)"""
 
     def firing(self, fingerprint: str) -> Alert | None:
         found = self.current.get(fingerprint)
@@ -129,6 +131,8 @@ async def ingest(
     await _insert_new(intake)
     for alert in intake.ended.values():
         await settle_incident(session, alert, integration.resolve_behaviour, intake.actor)
+    for ended in intake.ended_alerts:
+        await _resolved(session, ended)
     await session.flush()
     short_ids = {i.id: i.short_id for i in intake.groups.values()}
     return [
@@ -268,7 +272,36 @@ async def _new(intake: Intake, incoming: AlertIn) -> Outcome:
     intake.new_alerts.append(alert)
     intake.current[alert.fingerprint] = alert
     await emit(session, EventType.ALERT_RECEIVED, lambda: _received(alert))
+    await emit(session, EventType.ALERT_CREATED, lambda: _alert_data(alert))
     return _outcome(alert, deduplicated=False)
+
+
+async def _alert_data(alert: Alert) -> dict[str, object]:
+    """Seed 002's alert (`name`, `status`, `tags`...) with IMAS's own fields."""
+    return {
+        "alert": {
+            "id": alert.id,
+            "name": alert.title,
+            "title": alert.title,
+            "description": alert.description,
+            "severity": alert.severity,
+            "status": "resolved" if alert.status == AlertStatus.RESOLVED else "active",
+            "source": alert.source,
+            "fingerprint": alert.fingerprint,
+            "integration_id": alert.integration_id,
+            "service_id": alert.service_id,
+            "incident_id": alert.incident_id,
+            "tags": alert.labels,
+            "starts_at": alert.starts_at,
+            "ends_at": alert.ends_at,
+            "created_at": alert.created_at,
+            "updated_at": alert.last_seen,
+        }
+    }
+
+
+async def _resolved(session: AsyncSession, alert: Alert) -> None:
+    await emit(session, EventType.ALERT_RESOLVED, lambda: _alert_data(alert))
 
 
 async def _received(alert: Alert) -> dict[str, object]:
@@ -468,6 +501,7 @@ def _end(intake: Intake, alert: Alert, ended_at: datetime | None) -> None:
     if not alert.is_resolved:
         alert.is_resolved = True
         alert.resolved_at = intake.now
+    intake.ended_alerts.append(alert)
     if alert.incident_id is not None:
         intake.ended.setdefault(alert.incident_id, alert)
 
