@@ -6,7 +6,8 @@ a refused client gets an `error` message and the close code 4401 (no or bad cred
 
 Messages are JSON: `{"event": "connected", ...}` first, then one per event (`new_ticket`,
 `status_update`, `ticket_update`, `alert_received`, ...: `imas.realtime.messages`). Send
-`ping` to get `pong`. `/ws/pipeline-runs/{id}/` follows one data pipeline run (seed 003).
+`ping` to get `pong`. `/ws/pipeline-runs/{id}/` follows one data pipeline run (seed 003);
+`/ws/runs/{id}/` one run of the automation engine (an Ansible execution), with its log lines.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from imas.api.deps import resolve_credential
 from imas.auth.scopes import INCIDENT_READ, PIPELINE_READ
 from imas.auth.service import Principal
+from imas.automation import repository as automation_repository
+from imas.automation.service import live as run_live
 from imas.config import Settings
 from imas.db import Database
 from imas.errors import NotAuthenticated, NotFound, PermissionDenied
@@ -35,6 +38,8 @@ router = APIRouter(tags=["realtime"])
 
 UNAUTHORIZED, FORBIDDEN, NOT_FOUND, TOO_SLOW = 4401, 4403, 4404, 4008
 FINAL = frozenset({"success", "failed", "cancelled"})
+RUN_LOG_BACKLOG = 1000
+LOG_COLUMNS = ("seq", "timestamp", "level", "message", "task_id")
 
 
 def _header(websocket: WebSocket, token: str | None) -> str:
@@ -136,6 +141,64 @@ async def pipeline_run_live(
 
         def last(msg: dict[str, Any]) -> bool:
             return msg["data"].get("status") in FINAL
+
+        await _pump(websocket, subscription, keep=keep, last=last)
+    except WebSocketDisconnect:
+        pass
+    finally:
+        BROKER.unsubscribe(subscription)
+
+
+@router.websocket("/ws/runs/{run_id}/")
+async def run_live_log(websocket: WebSocket, run_id: uuid.UUID, token: str | None = None) -> None:
+    """One run of the automation engine (an Ansible execution, a remediation): a
+    `status_update` with its state first, then its log so far (`{"type": "log", "data": {"seq",
+    "timestamp", "level", "message", ...}}`, at most the first RUN_LOG_BACKLOG lines), then
+    each new line and status change; closed (1000) after its final status. 4404 for a run that
+    is not the organization's."""
+    db: Database = websocket.app.state.db
+    principal = await _authenticated(websocket, token, INCIDENT_READ)
+    if principal is None:
+        return
+    await listener.ensure(db)
+    subscription = BROKER.subscribe(principal.organization.id)  # before the snapshot: no gap
+    try:
+        async with db.read_sessions() as session:
+            session.info["organization_id"] = principal.organization.id
+            try:
+                run = await automation_repository.run(session, run_id)
+            except NotFound as exc:
+                await _refuse(websocket, exc.message, NOT_FOUND)
+                return
+            first = run_live.status_update(run)
+            stmt = automation_repository.logs(run.id).limit(RUN_LOG_BACKLOG)
+            backlog = [
+                run_live.log_line(run.id, {c: getattr(r, c) for c in LOG_COLUMNS})
+                for r in (await session.scalars(stmt)).all()
+            ]
+        await websocket.accept()
+        await websocket.send_json(first)
+        for line in backlog:
+            await websocket.send_json(line)
+        if run.status in run_live.FINAL:
+            await websocket.close()
+            return
+        wanted = str(run_id)
+        sent = {"seq": backlog[-1]["data"]["seq"] if backlog else 0}
+
+        def keep(msg: dict[str, Any]) -> bool:
+            data = msg.get("data")
+            if not isinstance(data, dict) or data.get("run_id") != wanted:
+                return False
+            if msg.get("type") == "log":
+                if int(data.get("seq", 0)) <= sent["seq"]:
+                    return False  # already sent with the backlog
+                sent["seq"] = int(data["seq"])
+                return True
+            return msg.get("type") == "status_update" and "action" in data
+
+        def last(msg: dict[str, Any]) -> bool:
+            return msg["type"] == "status_update" and msg["data"].get("status") in run_live.FINAL
 
         await _pump(websocket, subscription, keep=keep, last=last)
     except WebSocketDisconnect:

@@ -133,6 +133,9 @@ class Action:
     max_retries: ClassVar[int] = 3
     """Attempts in all (the seed's `max_retries`: the third attempt is the last of 3)."""
     admin_only: ClassVar[bool] = False
+    live: ClassVar[bool] = False
+    """Its log is saved (and sent to the run's WebSocket) while it runs, and a stop request
+    cancels it, rather than both waiting for its end."""
 
     async def run(self, ctx: ActionContext) -> Outcome:
         raise NotImplementedError

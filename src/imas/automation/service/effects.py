@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from imas.automation.models import RemediationStatus, Run, RunStatus
+from imas.automation.service import live
 from imas.db import utcnow
 from imas.events import EventType, emit
 from imas.events import incidents as incident_events
@@ -110,6 +111,7 @@ async def cancelled(session: AsyncSession, run: Run, by: str) -> None:
     run.status = RunStatus.CANCELLED
     run.finished_at = utcnow()
     run.step += 1  # any job still queued for it finds the run moved on
+    live.publish_status(session, run)
     incident = await _incident(session, run)
     if incident is None:
         return

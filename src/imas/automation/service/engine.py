@@ -5,7 +5,8 @@ attempt, whatever dies when:
    (status running) and commit. If that task already exists, a worker began this step and
    stopped (killed, lease expired): its action may or may not have acted, so it is not run
    again; the task is marked `unknown` and counts as a failed attempt.
-2. Outside any transaction: run the action, bounded by the run's timeout.
+2. Outside any transaction: run the action, bounded by the run's timeout (a `live` action's
+   log is saved while it runs, and a stop request cancels it: `imas.automation.service.live`).
 3. In a transaction: record the outcome, the logs, and what follows (success, the next
    attempt after a backoff, failure for good, waiting for a callback or a confirmation),
    with the job's completion in the same commit.
@@ -36,7 +37,7 @@ from imas.automation.actions.base import (
     Outcome,
 )
 from imas.automation.models import ACTIVE, Run, RunLog, RunStatus, RunTask, TaskStatus, Trigger
-from imas.automation.service import effects
+from imas.automation.service import effects, live
 from imas.automation.service.runs import schedule
 from imas.catalog.models import Service
 from imas.config import Settings
@@ -94,10 +95,13 @@ async def execute_step(ctx: JobContext, run_id: uuid.UUID, step: int) -> None:
     async with ctx.db.transaction() as session:
         with acting_in(session, ctx.organization_id):
             prepared = await _begin(session, ctx.settings, run_id, step, book)
-            await write_logs(session, run_id, None, book)
+            live.publish_logs(session, run_id, await write_logs(session, run_id, None, book))
     if prepared is None:
         return
-    outcome = await _run(prepared, book)
+    if prepared.action.live:
+        outcome = await live.watched(ctx, run_id, prepared.task_id, book, _run(prepared, book))
+    else:
+        outcome = await _run(prepared, book)
     async with ctx.db.transaction() as session:
         with acting_in(session, ctx.organization_id):
             await _finish(session, ctx.settings, run_id, step, prepared, outcome, book)
@@ -137,6 +141,7 @@ async def _begin(
     if not resuming:
         await effects.started(session, run)
     await session.flush()
+    live.publish_status(session, run)
     action = registry.get(run.action)
     params = action.Params.model_validate(run.parameters)
     context = ActionContext(
@@ -283,7 +288,8 @@ async def _finish(
         book.write("info", "Succeeded")
     else:
         await after_failure(session, settings, run, outcome.error or "failed", book)
-    await write_logs(session, run.id, task.id, book)
+    live.publish_logs(session, run.id, await write_logs(session, run.id, task.id, book))
+    live.publish_status(session, run)
 
 
 async def after_failure(
@@ -324,9 +330,10 @@ def retry_delay(settings: Settings, attempt: int) -> float:
 
 async def write_logs(
     session: AsyncSession, run_id: uuid.UUID, task_id: uuid.UUID | None, book: RunLogBook
-) -> None:
+) -> list[dict[str, Any]]:
+    """Save the book's lines (then emptied); the rows written."""
     if not book.lines:
-        return
+        return []
     seq = await repository.last_log_seq(session, run_id)
     rows: list[dict[str, Any]] = []
     for line in book.lines:
@@ -344,5 +351,6 @@ async def write_logs(
                 "context": line.context,
             }
         )
-    await session.execute(insert(RunLog), rows)
     book.lines.clear()
+    await session.execute(insert(RunLog), rows)
+    return rows
