@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from imas import __version__
 from imas.api.app import create_app
+from tests.auth.github.fake_github import CLIENT_ID, CLIENT_SECRET, FakeGitHub
 from tests.conftest import client_for
+from tests.notify.receivers import free_port
 
 
 class TestHealth:
@@ -69,3 +71,51 @@ class TestDocs:
         me = schema["paths"]["/api/v1/users/me/"]["get"]
         assert {"TokenAuth": []} in me["security"]
         assert {"BearerAuth": []} in me["security"]
+
+
+class TestExternalServices:
+    async def test_nothing_configured_is_healthy_and_says_so(self, client):
+        body = (await client.get("/health")).json()
+        assert body["status"] == "healthy"
+        assert body["external_services"]["github"] == {
+            "status": "not_configured",
+            "response_time": None,
+        }
+        assert body["external_services"]["kubernetes"]["status"] == "not_configured"
+
+    async def test_github_is_timed_and_remembered_for_a_while(self, make_settings, db):
+        github = FakeGitHub()
+        await github.start()
+        try:
+            settings = make_settings(
+                github_client_id=CLIENT_ID,
+                github_client_secret=CLIENT_SECRET,
+                github_api_url=github.base_url,
+                health_cache_seconds=60,
+            )
+            async with client_for(create_app(settings, db)) as http:
+                first = (await http.get("/health")).json()
+                await github.stop()  # within the cache window, /health does not ask again
+                second = (await http.get("/health")).json()
+        finally:
+            await github.stop()
+        assert first["status"] == "healthy"
+        assert first["external_services"]["github"]["status"] == "available"
+        assert first["external_services"]["github"]["response_time"] >= 0
+        assert second["external_services"] == first["external_services"]
+
+    async def test_an_unreachable_github_is_degraded_not_down(self, make_settings, db):
+        settings = make_settings(
+            github_client_id=CLIENT_ID,
+            github_client_secret=CLIENT_SECRET,
+            github_api_url=f"http://127.0.0.1:{free_port()}",
+            health_cache_seconds=0,
+        )
+        async with client_for(create_app(settings, db)) as http:
+            response = await http.get("/health")
+        assert response.status_code == 200  # a load balancer keeps IMAS in rotation
+        assert response.json()["status"] == "degraded"
+        assert response.json()["external_services"]["github"] == {
+            "status": "unavailable",
+            "response_time": None,
+        }

@@ -1,4 +1,5 @@
-"""`/health` (seed: opssight) and `/metrics` (Prometheus exposition of IMAS's own metrics)."""
+"""`/health` (seed 002: the database and the external services) and `/metrics` (Prometheus
+exposition of IMAS's own metrics)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import time
 from datetime import datetime
 from typing import Literal
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel
@@ -14,6 +15,7 @@ from sqlalchemy import text
 
 from imas import __version__
 from imas.api.deps import get_database
+from imas.api.external import ExternalChecks, ExternalServices
 from imas.db import Database, utcnow
 
 router = APIRouter(tags=["health"])
@@ -26,10 +28,13 @@ class DatabaseHealth(BaseModel):
 
 
 class Health(BaseModel):
-    status: Literal["healthy", "unhealthy"]
+    status: Literal["healthy", "degraded", "unhealthy"]
+    """unhealthy (503): the database cannot be reached; degraded (200): an external service
+    in use (GitHub sign-in, a Kubernetes cluster) cannot."""
     timestamp: datetime
     version: str
     database: DatabaseHealth
+    external_services: ExternalServices | None
 
 
 @router.get(
@@ -38,7 +43,7 @@ class Health(BaseModel):
     summary="Is IMAS up, and can it reach its database?",
     responses={503: {"model": Health, "description": "The database cannot be reached"}},
 )
-async def health(db: Database = Depends(get_database)) -> JSONResponse:
+async def health(request: Request, db: Database = Depends(get_database)) -> JSONResponse:
     started = time.perf_counter()
     try:
         async with db.engine.connect() as conn:
@@ -51,13 +56,25 @@ async def health(db: Database = Depends(get_database)) -> JSONResponse:
     except Exception:
         database = DatabaseHealth(status="unavailable", response_time=None, dialect=db.dialect)
     healthy = database.status == "connected"
+    external = await _external(request, db) if healthy else None
+    degraded = external is not None and any(
+        s.status in ("degraded", "unavailable") for s in (external.github, external.kubernetes)
+    )
     body = Health(
-        status="healthy" if healthy else "unhealthy",
+        status="unhealthy" if not healthy else "degraded" if degraded else "healthy",
         timestamp=utcnow(),
         version=__version__,
         database=database,
+        external_services=external,
     )
     return JSONResponse(body.model_dump(mode="json"), status_code=200 if healthy else 503)
+
+
+async def _external(request: Request, db: Database) -> ExternalServices:
+    checks: ExternalChecks | None = getattr(request.app.state, "external_checks", None)
+    if checks is None:
+        checks = request.app.state.external_checks = ExternalChecks(db, request.app.state.settings)
+    return await checks.current()
 
 
 @router.get(
