@@ -12,7 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -40,6 +40,12 @@ class Settings(BaseSettings):
     )
 
     auto_migrate: bool = True
+    health_check_timeout_seconds: float = Field(
+        default=2.0, gt=0, le=30, description="Budget of each external check `/health` makes"
+    )
+    health_cache_seconds: float = Field(
+        default=15.0, ge=0, description="How long `/health` reuses its external checks"
+    )
     log_level: str = "INFO"
     log_format: Literal["console", "json"] = "console"
 
@@ -102,6 +108,15 @@ class Settings(BaseSettings):
     automation_shell_allow: list[str] = Field(
         default_factory=list, description="Absolute paths of the executables `shell` may run"
     )
+    ansible_playbook_dir: Path | None = Field(
+        default=None,
+        description="Where the Ansible playbooks IMAS may run live (default `<var_dir>/playbooks`)",
+    )
+    ansible_inventory: Path | None = Field(
+        default=None,
+        description="An Ansible inventory (file or directory): an execution's `hosts` then "
+        "limit it; unset: the `hosts` themselves are the inventory",
+    )
 
     pipeline_retry_seconds: float = Field(
         default=30.0,
@@ -110,6 +125,34 @@ class Settings(BaseSettings):
     )
     pipeline_batch_rows: int = Field(
         default=10_000, ge=1, le=1_000_000, description="Rows per batch a pipeline run streams"
+    )
+
+    telemetry_retention_days: int = Field(
+        default=30, ge=1, le=3650, description="Days metric points are kept (per-org default)"
+    )
+    telemetry_max_batch: int = Field(
+        default=10_000, ge=1, le=1_000_000, description="Most metric points one POST may carry"
+    )
+    telemetry_max_future_seconds: int = Field(
+        default=300, ge=0, description="How far ahead of now a metric point's timestamp may be"
+    )
+    telemetry_query_max_points: int = Field(
+        default=500_000,
+        ge=1000,
+        description="Most stored points a metric query reads into memory (raw, p95, rate)",
+    )
+
+    kubernetes_timeout_seconds: float = Field(
+        default=10.0, gt=0, le=120, description="Timeout of each call to a cluster's API server"
+    )
+    kubernetes_sync_timeout_seconds: float = Field(
+        default=120.0, gt=0, le=3600, description="Most time one inventory sync of a cluster takes"
+    )
+    kubernetes_sync_interval_seconds: int = Field(
+        default=60, ge=10, le=86_400, description="Default interval of a cluster's scheduled sync"
+    )
+    kubernetes_restart_spike: int = Field(
+        default=5, ge=1, description="Default restarts between two syncs that make a pod's alert"
     )
 
     public_url: str = Field(
@@ -122,6 +165,32 @@ class Settings(BaseSettings):
     smtp_from: str = "imas@localhost"
     smtp_starttls: bool = False
     smtp_timeout_seconds: float = Field(default=10.0, gt=0)
+
+    github_client_id: str | None = Field(default=None, description="GitHub OAuth app client id")
+    github_client_secret: SecretStr | None = Field(
+        default=None, description="GitHub OAuth app client secret (never logged)"
+    )
+    github_authorize_url: str = "https://github.com/login/oauth/authorize"
+    github_token_url: str = "https://github.com/login/oauth/access_token"  # noqa: S105
+    github_api_url: str = "https://api.github.com"
+    github_allowed_orgs: list[str] = Field(
+        default_factory=list,
+        description="GitHub organizations whose members may sign in (JSON list of logins)",
+    )
+    github_team_roles: dict[str, Literal["viewer", "responder", "admin"]] = Field(
+        default_factory=dict,
+        description='GitHub teams -> IMAS roles, e.g. {"acme/sre": "admin"}; team members may '
+        "sign in even outside github_allowed_orgs",
+    )
+    github_default_role: Literal["viewer", "responder", "admin"] = "viewer"
+    github_imas_organization: str | None = Field(
+        default=None, description="Slug of the IMAS organization GitHub users sign in to"
+    )
+    github_sync_roles: bool = Field(
+        default=True, description="Set the member's role from the team mapping at every sign-in"
+    )
+    github_state_ttl_seconds: int = Field(default=600, ge=30, le=3600)
+    github_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
 
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
     db_pool_size: int = Field(default=10, ge=1)

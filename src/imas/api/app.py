@@ -20,10 +20,12 @@ from imas.api.middleware import RequestContextMiddleware
 from imas.api.openapi import ERROR_RESPONSES, drop_default_422
 from imas.api.ratelimit import RateLimiter
 from imas.audit.routes import router as audit_router
+from imas.auth.github.routes import router as github_router
 from imas.auth.routes import router as auth_router
 from imas.auth.routes import tokens_router
 from imas.automation.routes import routers as automation_routers
 from imas.catalog.routes import routers as catalog_routers
+from imas.cicd.routes import routers as cicd_routers
 from imas.config import Settings, get_settings
 from imas.db import Database
 from imas.incidents.routes import routers as incident_routers
@@ -31,6 +33,7 @@ from imas.integrations.jira.routes import routers as jira_routers
 from imas.integrations.slack.routes import routers as slack_routers
 from imas.jobs.routes import router as jobs_router
 from imas.jobs.worker import Worker
+from imas.kubernetes.routes import routers as kubernetes_routers
 from imas.logging import configure_logging
 from imas.migrations.runner import upgrade
 from imas.notify.routes import router as webhooks_router
@@ -41,6 +44,7 @@ from imas.pipelines.routes import routers as pipeline_routers
 from imas.rca.routes import router as rca_router
 from imas.realtime import listener as realtime_listener
 from imas.realtime.routes import router as realtime_router
+from imas.telemetry.routes import routers as telemetry_routers
 from imas.web.pages import static_files
 from imas.web.routes import router as web_router
 
@@ -90,6 +94,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     routers = [
         health_router,
         auth_router,
+        github_router,
         tokens_router,
         organizations_router,
         users_router,
@@ -108,6 +113,9 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         rca_router,
         *automation_routers,
         *pipeline_routers,
+        *telemetry_routers,
+        *kubernetes_routers,
+        *cicd_routers,
     ]
     for router in routers:
         app.include_router(router, responses=ERROR_RESPONSES)

@@ -92,6 +92,8 @@ HANDLER_MODULES: tuple[str, ...] = (
     "imas.integrations.jira.jobs",
     "imas.automation.jobs",
     "imas.pipelines.jobs",
+    "imas.telemetry.jobs",
+    "imas.kubernetes.jobs",
 )
 
 
