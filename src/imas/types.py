@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import AfterValidator
+from pydantic import AfterValidator, BeforeValidator
+from pydantic_core import PydanticCustomError
 
 
 def _assume_utc(value: datetime) -> datetime:
@@ -14,3 +15,14 @@ def _assume_utc(value: datetime) -> datetime:
 
 UtcDateTime = Annotated[datetime, AfterValidator(_assume_utc)]
 """An ISO 8601 time; one given without an offset is taken as UTC (the API speaks UTC)."""
+
+
+def _refuse_null(value: Any) -> Any:
+    """PATCH may omit a field, but not null one whose column cannot be empty."""
+    if value is None:
+        raise PydanticCustomError("not_null", "may not be null; omit the field to keep its value")
+    return value
+
+
+NotNull = BeforeValidator(_refuse_null)
+"""Marks an optional PATCH field as "omit it, never null it"."""

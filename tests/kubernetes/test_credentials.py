@@ -86,6 +86,8 @@ users:
         assert credentials.check_ca(pem) == pem
         with pytest.raises(ValidationFailed):
             credentials.check_ca("-----BEGIN CERTIFICATE-----\nnope\n-----END CERTIFICATE-----")
+        with pytest.raises(ValidationFailed):  # not ASCII
+            credentials.check_ca("\u00bf\u00b3\u00ee\u0014")
 
     def test_sealed_credentials_open_under_a_previous_key(self, make_settings):
         old = make_settings(secret_key="old-" + "k" * 40)

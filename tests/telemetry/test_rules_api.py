@@ -100,6 +100,17 @@ class TestValidation:
         assert response.status_code == 400, response.text
         assert field in response.json()["message"]
 
+    @pytest.mark.parametrize("field", ["matchers", "threshold", "for", "description", "enabled"])
+    async def test_nulling_a_field_is_400_and_changes_nothing(self, client, admin, field):
+        rule = await create(client, admin)
+        response = await client.patch(
+            f"{RULES}{rule['id']}/", json={"name": "renamed", field: None}, headers=admin.headers
+        )
+        assert response.status_code == 400, response.text
+        assert "may not be null" in response.json()["message"]
+        kept = (await client.get(f"{RULES}{rule['id']}/", headers=admin.headers)).json()
+        assert kept == {**kept, "name": rule["name"], field: rule[field]}
+
     async def test_a_missing_threshold_is_400(self, client, admin):
         body = rule_body()
         del body["threshold"]

@@ -11,10 +11,10 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, computed_f
 
 from imas.alerts.matchers import Matcher
 from imas.alerts.models import DEFAULT_GROUPING_LABELS, AlertStatus, ResolveBehaviour
-from imas.catalog.schemas.common import Input, Name100, NotNull, ServiceRef, UserRef
+from imas.catalog.schemas.common import Input, Name100, ServiceRef, UserRef
 from imas.incidents.models import Severity, Status
 from imas.incidents.schemas import SeverityIn
-from imas.types import UtcDateTime
+from imas.types import NotNull, UtcDateTime
 
 LabelName = Annotated[
     str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z_][A-Za-z0-9_.\-]{0,99}$")

@@ -63,7 +63,7 @@ def open_(sealed: str, settings: Settings) -> dict[str, str]:
 def check_ca(pem: str, field: str = "ca_cert") -> str:
     try:
         ssl.create_default_context(cadata=pem)
-    except (ssl.SSLError, ValueError):
+    except (ssl.SSLError, ValueError, TypeError):  # TypeError: text that is not ASCII
         raise ValidationFailed.field(field, "not a PEM certificate") from None
     return pem
 

@@ -21,16 +21,11 @@ from pydantic_core import PydanticCustomError
 from imas.events import EventType
 from imas.notify.models import AttemptOutcome, DeliveryStatus
 from imas.notify.signing import RESERVED_HEADERS
+from imas.types import NotNull
 
 _HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}$")
 _NAMES = frozenset(e.value for e in EventType)
 _KNOWN = ", ".join(EventType)
-
-
-def _refuse_null(value: Any) -> Any:
-    if value is None:
-        raise PydanticCustomError("not_null", "may not be null; omit the field to keep its value")
-    return value
 
 
 def _webhook_url(value: str) -> str:
@@ -79,7 +74,6 @@ def _headers(values: dict[str, str]) -> dict[str, str]:
     return values
 
 
-NotNull = BeforeValidator(_refuse_null)
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 WebhookUrl = Annotated[
     str,

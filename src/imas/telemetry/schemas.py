@@ -10,7 +10,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from imas.telemetry.models import Aggregation, Comparison
-from imas.types import UtcDateTime
+from imas.types import NotNull, UtcDateTime
 
 NAME_PATTERN = r"^[a-zA-Z_:][a-zA-Z0-9_:.\-]*$"
 TagValue = Annotated[str, Field(max_length=500)]
@@ -138,28 +138,28 @@ class RuleCreate(RuleFields):
 
 
 class RuleUpdate(BaseModel):
-    """Any of the rule's fields; those left out keep their value."""
+    """Any of the rule's fields; those left out keep their value (none may be null)."""
 
     model_config = ConfigDict(populate_by_name=True)
 
-    name: str | None = Field(default=None, min_length=1, max_length=200)
-    description: str | None = Field(default=None, max_length=5000)
-    metric_name: str | None = Field(
+    name: Annotated[str | None, NotNull] = Field(default=None, min_length=1, max_length=200)
+    description: Annotated[str | None, NotNull] = Field(default=None, max_length=5000)
+    metric_name: Annotated[str | None, NotNull] = Field(
         default=None, min_length=1, max_length=200, pattern=NAME_PATTERN
     )
-    matchers: list[Matcher] | None = Field(default=None, max_length=20)
-    aggregation: Aggregation | None = None
-    window: Duration | None = None
-    comparison: Comparison | None = None
-    threshold: float | None = Field(default=None, allow_inf_nan=False)
-    for_: Duration | None = Field(default=None, alias="for")
-    severity: str | None = Field(default=None, pattern=SEVERITY_PATTERN)
-    labels: dict[str, TagValue] | None = Field(default=None, max_length=50)
-    annotations: dict[str, Annotated[str, Field(max_length=5000)]] | None = Field(
-        default=None, max_length=50
+    matchers: Annotated[list[Matcher] | None, NotNull] = Field(default=None, max_length=20)
+    aggregation: Annotated[Aggregation | None, NotNull] = None
+    window: Annotated[Duration | None, NotNull] = None
+    comparison: Annotated[Comparison | None, NotNull] = None
+    threshold: Annotated[float | None, NotNull] = Field(default=None, allow_inf_nan=False)
+    for_: Annotated[Duration | None, NotNull] = Field(default=None, alias="for")
+    severity: Annotated[str | None, NotNull] = Field(default=None, pattern=SEVERITY_PATTERN)
+    labels: Annotated[dict[str, TagValue] | None, NotNull] = Field(default=None, max_length=50)
+    annotations: Annotated[dict[str, Annotated[str, Field(max_length=5000)]] | None, NotNull] = (
+        Field(default=None, max_length=50)
     )
-    enabled: bool | None = None
-    interval: Duration | None = None
+    enabled: Annotated[bool | None, NotNull] = None
+    interval: Annotated[Duration | None, NotNull] = None
 
     @field_validator("window", "for_", "interval", mode="before")
     @classmethod

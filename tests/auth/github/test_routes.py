@@ -495,12 +495,12 @@ class TestNotConfigured:
     async def test_without_a_github_app_sign_in_is_unavailable(self, client):
         response = await client.get("/api/auth/github/")
 
-        body = assert_error(response, 503, "github_not_configured")
+        body = assert_error(response, 404, "github_not_configured")
         assert "IMAS_GITHUB_CLIENT_ID" in body["details"]["missing"]
         callback = await client.get(
             "/api/auth/github/callback/", params={"code": "x", "state": "y"}
         )
-        assert_error(callback, 503, "github_not_configured")
+        assert_error(callback, 404, "github_not_configured")
 
     async def test_without_allowed_orgs_or_teams_nobody_could_sign_in(
         self, github_settings, make_app
@@ -510,7 +510,7 @@ class TestNotConfigured:
             response = await browser.get("/api/auth/github/")
         await app.state.intake.close()
 
-        body = assert_error(response, 503, "github_not_configured")
+        body = assert_error(response, 404, "github_not_configured")
         assert body["details"]["missing"] == ["IMAS_GITHUB_ALLOWED_ORGS or IMAS_GITHUB_TEAM_ROLES"]
 
     async def test_an_unknown_imas_organization_is_reported(
@@ -522,7 +522,7 @@ class TestNotConfigured:
             response = await sign_in(browser)
         await app.state.intake.close()
 
-        body = assert_error(response, 503, "github_not_configured")
+        body = assert_error(response, 404, "github_not_configured")
         assert "no-such-org" in body["message"]
 
 

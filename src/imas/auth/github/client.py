@@ -16,6 +16,7 @@ from authlib.common.errors import AuthlibBaseError
 from authlib.integrations.httpx_client import AsyncOAuth2Client
 
 from imas.auth.github.exceptions import (
+    GitHubAppRejected,
     GitHubCodeRejected,
     GitHubNotConfigured,
     GitHubUnavailable,
@@ -134,7 +135,7 @@ class GitHubApp:
         except AuthlibBaseError as exc:
             if exc.error in _APP_MISCONFIGURED:
                 log.warning("github_oauth_app_misconfigured", github_error=exc.error)
-                raise GitHubNotConfigured(
+                raise GitHubAppRejected(
                     f"GitHub refused this IMAS's OAuth app ({exc.error}): an administrator must "
                     "check IMAS_GITHUB_CLIENT_ID, IMAS_GITHUB_CLIENT_SECRET and the app's "
                     f"callback URL ({self.redirect_uri}).",

@@ -6,9 +6,19 @@ from imas.errors import IMASError, NotAuthenticated, PermissionDenied
 
 
 class GitHubNotConfigured(IMASError):
-    status_code = 503
+    """This IMAS offers no GitHub sign-in (404, like any address that leads nowhere: a 5xx would
+    page whoever watches IMAS for what is a setting, not an outage)."""
+
+    status_code = 404
     code = "github_not_configured"
     error = "GitHub sign-in is not configured"
+
+
+class GitHubAppRejected(GitHubNotConfigured):
+    """GitHub refused IMAS's OAuth app (client id, secret or callback URL): IMAS is configured,
+    wrongly, and no user can sign in until an administrator fixes it."""
+
+    status_code = 503
 
 
 class InvalidLoginState(IMASError):

@@ -22,7 +22,8 @@ AuthLimited = Depends(limit_by_client("auth"))
 _COOKIE_PATH = "/api/auth/github/"
 _GITHUB_ERRORS: dict[int | str, dict[str, Any]] = {
     502: {"model": ErrorResponse, "description": "GitHub could not be reached or failed"},
-    503: {"model": ErrorResponse, "description": "GitHub sign-in is not configured"},
+    404: {"model": ErrorResponse, "description": "GitHub sign-in is not configured"},
+    503: {"model": ErrorResponse, "description": "GitHub refused IMAS's client id or secret"},
 }
 
 

@@ -3,24 +3,16 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import Annotated
 from urllib.parse import urlsplit
 
 from pydantic import (
     AfterValidator,
     BaseModel,
-    BeforeValidator,
     ConfigDict,
     StringConstraints,
 )
 from pydantic_core import PydanticCustomError
-
-
-def _refuse_null(value: Any) -> Any:
-    """PATCH may omit a field, but not null one whose column cannot be empty."""
-    if value is None:
-        raise PydanticCustomError("not_null", "may not be null; omit the field to keep its value")
-    return value
 
 
 def _http_url(value: str | None) -> str | None:
@@ -30,10 +22,6 @@ def _http_url(value: str | None) -> str | None:
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise PydanticCustomError("url", "must be an http(s) URL, e.g. https://wiki.example.com/x")
     return value
-
-
-NotNull = BeforeValidator(_refuse_null)
-"""Marks an optional PATCH field as "omit it, never null it"."""
 
 
 class Input(BaseModel):

@@ -7,7 +7,8 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from imas.catalog.schemas.common import Input, Name100, NotNull
+from imas.catalog.schemas.common import Input, Name100
+from imas.types import NotNull
 
 
 class ImpactScopeCreate(Input):

@@ -9,7 +9,8 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic_core import PydanticCustomError
 
-from imas.catalog.schemas.common import Input, NotNull, ServiceRef, Title200
+from imas.catalog.schemas.common import Input, ServiceRef, Title200
+from imas.types import NotNull
 
 MAX_STEPS = 200
 _STEPS = "The steps, in order; `order` defaults to the position (1-based) and must be unique"

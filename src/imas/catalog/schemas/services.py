@@ -9,7 +9,8 @@ from typing import Annotated
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
 from imas.catalog.models import Criticality
-from imas.catalog.schemas.common import Input, Name100, NotNull, TeamRef, Url500
+from imas.catalog.schemas.common import Input, Name100, TeamRef, Url500
+from imas.types import NotNull
 
 _OWNER = "The owning team (an id of your organization), or null"
 _POLICY = "The escalation policy paging for its incidents (an id), or null"

@@ -9,7 +9,8 @@ from typing import Annotated
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
-from imas.catalog.schemas.common import Input, Name50, NotNull
+from imas.catalog.schemas.common import Input, Name50
+from imas.types import NotNull
 
 _HEX_COLOR = re.compile(r"#[0-9a-fA-F]{6}")
 DEFAULT_COLOR = "#6c757d"

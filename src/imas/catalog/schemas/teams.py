@@ -9,7 +9,8 @@ from typing import Annotated
 from pydantic import BaseModel, Field, StringConstraints
 
 from imas.catalog.models import Team
-from imas.catalog.schemas.common import Input, Name100, NotNull, UserRef
+from imas.catalog.schemas.common import Input, Name100, UserRef
+from imas.types import NotNull
 
 SlackChannel = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
 Members = Annotated[list[uuid.UUID], Field(max_length=500)]

@@ -46,8 +46,6 @@ async def create(session: AsyncSession, data: RuleCreate, user: User | None) -> 
 async def update(session: AsyncSession, rule: Rule, data: RuleUpdate) -> Rule:
     changes = _columns(data.model_dump(exclude_unset=True))
     for key, value in changes.items():
-        if value is None and key not in ("description",):
-            continue
         setattr(rule, key, value)
     await save_unique(session, lambda: None, _duplicate(rule.name))
     if not rule.enabled:
