@@ -85,6 +85,17 @@ class SourceConfig(BaseModel):
     )
 
 
+IMAS_LEVELS: Mapping[str, Severity] = {
+    "critical": Severity.SEV1_CRITICAL,
+    "error": Severity.SEV2_HIGH,
+    "warning": Severity.SEV3_MEDIUM,
+    "info": Severity.SEV4_LOW,
+    **{s.value.lower(): s for s in Severity},
+}
+"""The levels of the reports IMAS's own modules send (pipelines, CI/CD, Kubernetes), and IMAS's
+severities by name."""
+
+
 class Source(ABC):
     kind: ClassVar[str]
     title: ClassVar[str]

@@ -12,8 +12,14 @@ from typing import Any, ClassVar, Literal
 from pydantic import BaseModel, Field
 
 from imas.alerts.models import AlertStatus
-from imas.alerts.sources.base import AlertIn, Source, bounded_fingerprint, real_time, title_of
-from imas.incidents.models import Severity
+from imas.alerts.sources.base import (
+    IMAS_LEVELS,
+    AlertIn,
+    Source,
+    bounded_fingerprint,
+    real_time,
+    title_of,
+)
 from imas.types import UtcDateTime
 
 
@@ -41,13 +47,7 @@ class CicdSource(Source):
     kind = "cicd"
     title = "CI/CD runs"
     payload_model: ClassVar[type[BaseModel]] = CiRunReport
-    severity_table = {
-        "critical": Severity.SEV1_CRITICAL,
-        "error": Severity.SEV2_HIGH,
-        "warning": Severity.SEV3_MEDIUM,
-        "info": Severity.SEV4_LOW,
-        **{s.value.lower(): s for s in Severity},
-    }
+    severity_table = IMAS_LEVELS
 
     def parse(self, payload: Any) -> list[AlertIn]:
         report = self.validate(CiRunReport, payload)

@@ -12,8 +12,14 @@ from typing import Any, ClassVar, Literal
 from pydantic import BaseModel, Field
 
 from imas.alerts.models import AlertStatus
-from imas.alerts.sources.base import AlertIn, Source, bounded_fingerprint, real_time, title_of
-from imas.incidents.models import Severity
+from imas.alerts.sources.base import (
+    IMAS_LEVELS,
+    AlertIn,
+    Source,
+    bounded_fingerprint,
+    real_time,
+    title_of,
+)
 from imas.types import UtcDateTime
 
 
@@ -39,13 +45,7 @@ class EtlSource(Source):
     kind = "etl"
     title = "Data pipelines"
     payload_model: ClassVar[type[BaseModel]] = PipelineRunReport
-    severity_table = {
-        "critical": Severity.SEV1_CRITICAL,
-        "error": Severity.SEV2_HIGH,
-        "warning": Severity.SEV3_MEDIUM,
-        "info": Severity.SEV4_LOW,
-        **{s.value.lower(): s for s in Severity},
-    }
+    severity_table = IMAS_LEVELS
 
     def parse(self, payload: Any) -> list[AlertIn]:
         report = self.validate(PipelineRunReport, payload)

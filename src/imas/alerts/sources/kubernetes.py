@@ -16,6 +16,7 @@ from pydantic import BaseModel, Field
 
 from imas.alerts.models import AlertStatus
 from imas.alerts.sources.base import (
+    IMAS_LEVELS,
     AlertIn,
     Source,
     bounded_fingerprint,
@@ -23,7 +24,6 @@ from imas.alerts.sources.base import (
     real_time,
     title_of,
 )
-from imas.incidents.models import Severity
 from imas.types import UtcDateTime
 
 Problem = Literal["node_not_ready", "pod_backoff", "restart_spike", "cluster_unreachable"]
@@ -84,12 +84,7 @@ class KubernetesSource(Source):
     title = "Kubernetes"
     payload_model: ClassVar[type[BaseModel]] = KubernetesEvent
     accepts_list = True
-    severity_table = {
-        "critical": Severity.SEV1_CRITICAL,
-        "error": Severity.SEV2_HIGH,
-        "warning": Severity.SEV3_MEDIUM,
-        "info": Severity.SEV4_LOW,
-    }
+    severity_table = IMAS_LEVELS
 
     def parse(self, payload: Any) -> list[AlertIn]:
         raws = one_or_many(self, payload)
