@@ -89,6 +89,8 @@ class TestValidation:
             ("threshold", "high"),
             ("for", "two minutes"),
             ("window", -5),
+            ("for", 692691591998.0),  # beyond any sane duration (and PostgreSQL's integer)
+            ("interval", 0),
             ("severity", "apocalyptic"),
             ("metric_name", "bad name"),
             ("matchers", [{"tag": "host", "op": "=~", "value": "(unclosed"}]),

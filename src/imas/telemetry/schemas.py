@@ -102,7 +102,9 @@ def seconds_of(value: object) -> int:
     raise ValueError("a duration is seconds or a text such as '30s', '2m', '1h'")
 
 
-Duration = Annotated[int, Field(ge=0)]
+MAX_DURATION = 7 * 24 * 3600
+Duration = Annotated[int, Field(ge=0, le=MAX_DURATION, description="Seconds, or '2m', at most 7d")]
+Interval = Annotated[int, Field(ge=10, le=24 * 3600, description="Seconds, or '1m': 10s to 1d")]
 SEVERITY_PATTERN = r"^(critical|error|warning|info|SEV1_CRITICAL|SEV2_HIGH|SEV3_MEDIUM|SEV4_LOW)$"
 
 
@@ -125,7 +127,7 @@ class RuleFields(BaseModel):
         default_factory=dict, max_length=50
     )
     enabled: bool = True
-    interval: Duration = Field(default=60, description="Seconds or '1m' between evaluations")
+    interval: Interval = Field(default=60, description="Seconds or '1m' between evaluations")
 
     @field_validator("window", "for_", "interval", mode="before")
     @classmethod
@@ -159,7 +161,7 @@ class RuleUpdate(BaseModel):
         Field(default=None, max_length=50)
     )
     enabled: Annotated[bool | None, NotNull] = None
-    interval: Annotated[Duration | None, NotNull] = None
+    interval: Annotated[Interval | None, NotNull] = None
 
     @field_validator("window", "for_", "interval", mode="before")
     @classmethod
