@@ -10,13 +10,11 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, status
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from imas.api.deps import LimiterDep, SessionDep, SettingsDep
 from imas.api.pagination import MAX_INT, PageParams, page_params, paginate
 from imas.auth.scopes import ADMIN
-from imas.automation import presenters as run_presenters
-from imas.automation import repository as runs_repository
 from imas.automation.ansible import playbooks, presenters, repository, service
 from imas.automation.ansible.schemas import (
     ExecuteAccepted,
@@ -27,6 +25,7 @@ from imas.automation.ansible.schemas import (
 )
 from imas.automation.models import Run
 from imas.automation.routes.deps import Executor, Reader
+from imas.automation.routes.runs import log_page
 from imas.automation.schemas import LogPage
 from imas.automation.service import runs
 from imas.incidents import repository as incidents
@@ -176,15 +175,7 @@ async def get_execution_logs(
     offset: Annotated[int, Query(ge=0, le=MAX_INT)] = 0,
 ) -> LogPage:
     run = await repository.execution(session, execution_id)
-    stmt = runs_repository.logs(run.id, level)
-    count = await session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
-    rows = (await session.scalars(stmt.offset(offset).limit(limit))).all()
-    return LogPage(
-        count=int(count or 0),
-        limit=limit,
-        offset=offset,
-        results=[run_presenters.log(r) for r in rows],
-    )
+    return await log_page(session, run.id, level, limit, offset)
 
 
 @router.post(

@@ -8,6 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, status
 from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from imas.api.deps import SessionDep, SettingsDep
 from imas.api.pagination import MAX_INT, Page, PageParams, page_params, paginate
@@ -119,6 +120,18 @@ async def get_run(run_id: uuid.UUID, session: SessionDep, _: Reader) -> RunDetai
     return await detail(session, await repository.run(session, run_id))
 
 
+async def log_page(
+    session: AsyncSession, run_id: uuid.UUID, level: str | None, limit: int, offset: int
+) -> LogPage:
+    """A page of a run's log lines (any run of the engine: remediation, Ansible...)."""
+    stmt = repository.logs(run_id, level)
+    count = await session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    rows = (await session.scalars(stmt.offset(offset).limit(limit))).all()
+    return LogPage(
+        count=int(count or 0), limit=limit, offset=offset, results=[presenters.log(r) for r in rows]
+    )
+
+
 @router.get("/runs/{run_id}/logs/", response_model=LogPage, summary="A run's log, oldest first")
 async def get_logs(
     run_id: uuid.UUID,
@@ -132,12 +145,7 @@ async def get_logs(
     offset: Annotated[int, Query(ge=0, le=MAX_INT)] = 0,
 ) -> LogPage:
     run = await repository.run(session, run_id)
-    stmt = repository.logs(run.id, level)
-    count = await session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
-    rows = (await session.scalars(stmt.offset(offset).limit(limit))).all()
-    return LogPage(
-        count=int(count or 0), limit=limit, offset=offset, results=[presenters.log(r) for r in rows]
-    )
+    return await log_page(session, run.id, level, limit, offset)
 
 
 @router.post("/runs/{run_id}/cancel/", response_model=RunDetail, summary="Cancel a run")
