@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
+import time
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import select, text, update
 from sqlalchemy.exc import StatementError
 
+from imas import sqlite_inline
 from imas.db import Database
 from imas.orgs.models import Organization
 from tests.factories import make_org
@@ -43,6 +46,63 @@ class TestSQLite:
         async with db.transaction(write=False) as session:
             name = await session.scalar(select(Organization.name).where(Organization.id == org.id))
         assert name.startswith("renamed ")
+
+    async def test_a_writer_waits_for_the_write_lock_without_stopping_the_loop(self, db):
+        """Writes run inline on the event loop (imas.sqlite_inline): while another connection
+        holds the write lock, the writer waits asynchronously and everything else goes on."""
+        org = await make_org(db)
+        ticks = 0
+        stop = asyncio.Event()
+
+        async def ticker() -> None:
+            nonlocal ticks
+            while not stop.is_set():
+                ticks += 1
+                await asyncio.sleep(0.005)
+
+        async def rename() -> None:
+            async with db.transaction() as session:
+                row = await session.get(Organization, org.id)
+                assert row is not None
+                row.name = "renamed by the waiting writer"
+
+        holder = db.engine.execution_options(sqlite_immediate=True)
+        running = asyncio.create_task(ticker())
+        async with holder.begin() as conn:  # another connection holds the write lock
+            await conn.execute(
+                update(Organization).where(Organization.id == org.id).values(name="held")
+            )
+            waiting = asyncio.create_task(rename())
+            await asyncio.sleep(0.3)
+            assert not waiting.done()
+            assert ticks >= 20  # the loop kept running while the writer waited
+        await asyncio.wait_for(waiting, 5)
+        stop.set()
+        await running
+        async with db.transaction(write=False) as session:
+            name = await session.scalar(select(Organization.name).where(Organization.id == org.id))
+        assert name == "renamed by the waiting writer"
+
+    async def test_an_inline_writer_gives_up_after_the_busy_timeout(self, db, tmp_path):
+        path = str(tmp_path / "locked.db")
+        holder = sqlite3.connect(path, isolation_level=None)
+        holder.execute("PRAGMA journal_mode=WAL")
+        holder.execute("CREATE TABLE t (x INTEGER)")
+        holder.execute("BEGIN IMMEDIATE")
+        connection = await sqlite_inline.connector(path, busy_timeout_ms=200)()
+        try:
+            started = time.monotonic()
+            with pytest.raises(sqlite3.OperationalError, match="locked"):
+                await connection.execute("BEGIN IMMEDIATE")
+            assert 0.2 <= time.monotonic() - started < 2
+            holder.execute("COMMIT")
+            await connection.execute("BEGIN IMMEDIATE")
+            await connection.execute("INSERT INTO t VALUES (1)")
+            await connection.commit()
+        finally:
+            await connection.close()
+            holder.close()
+        assert sqlite3.connect(path).execute("SELECT x FROM t").fetchall() == [(1,)]
 
 
 class TestTimes:

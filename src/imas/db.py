@@ -2,7 +2,8 @@
 
 Two kinds of session: `read` (plain deferred transaction) and `write`. On SQLite a write session
 starts with `BEGIN IMMEDIATE`, because a deferred transaction that reads before it writes fails at
-once with "database is locked" instead of waiting `busy_timeout`.
+once with "database is locked" instead of waiting `busy_timeout`; its statements run on the event
+loop's thread (`imas.sqlite_inline`), so the write lock is never held while the loop is busy.
 
 Tenancy: a session whose `info["organization_id"]` is set (the API sets it once the caller is
 known) adds `organization_id = :org` to every ORM select/update/delete of an `OrgOwned` model and
@@ -41,6 +42,7 @@ from sqlalchemy.orm import (
     with_loader_criteria,
 )
 
+from imas import sqlite_inline
 from imas.config import Settings
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
@@ -155,13 +157,13 @@ def _stamp_org_on_new_rows(session: Session, flush_context: UOWTransaction, inst
             raise TenantMismatch(f"{type(obj).__name__} belongs to another organization")
 
 
-def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
+def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any, busy_timeout_ms: int) -> None:
     # Take transaction control from the driver so that BEGIN is ours (see the module docstring).
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
     cursor.execute("PRAGMA synchronous=NORMAL")
     # Reads come from memory-mapped pages and a larger page cache instead of read() calls.
     cursor.execute(f"PRAGMA mmap_size={SQLITE_MMAP_BYTES}")
@@ -185,9 +187,19 @@ class Database:
         self.engine: AsyncEngine = create_async_engine(self.url, **kwargs)
         write_bind = self.engine
         if self.engine.dialect.name == "sqlite":
-            event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
-            event.listen(self.engine.sync_engine, "begin", _sqlite_begin)
-            write_bind = self.engine.execution_options(sqlite_immediate=True)
+            self._sqlite_events(self.engine, SQLITE_BUSY_TIMEOUT_MS)
+            write_bind = self.engine
+            database = make_url(self.url).database
+            if database and database != ":memory:":
+                # Writes run inline on the event loop (imas.sqlite_inline), which waits for
+                # another writer's lock itself: no busy timeout in SQLite.
+                write_bind = create_async_engine(
+                    self.url,
+                    async_creator=sqlite_inline.connector(database, SQLITE_BUSY_TIMEOUT_MS),
+                    **kwargs,
+                )
+                self._sqlite_events(write_bind, 0)
+            write_bind = write_bind.execution_options(sqlite_immediate=True)
         self.write_engine = write_bind
         common: dict[str, Any] = {"expire_on_commit": False, "sync_session_class": TenantSession}
         self.read_sessions = async_sessionmaker(self.engine, **common)
@@ -209,8 +221,19 @@ class Database:
                 await session.rollback()
                 raise
 
+    @staticmethod
+    def _sqlite_events(engine: AsyncEngine, busy_timeout_ms: int) -> None:
+        event.listen(
+            engine.sync_engine,
+            "connect",
+            lambda conn, record: _sqlite_pragmas(conn, record, busy_timeout_ms),
+        )
+        event.listen(engine.sync_engine, "begin", _sqlite_begin)
+
     async def dispose(self) -> None:
         await self.engine.dispose()
+        if self.write_engine.sync_engine is not self.engine.sync_engine:
+            await self.write_engine.dispose()
 
 
 @contextmanager

@@ -45,7 +45,7 @@ class PageParams:
         return (self.page - 1) * self.page_size
 
 
-def page_params(
+async def page_params(
     page: Annotated[int, Query(ge=1, description="Page number, from 1")] = 1,
     page_size: Annotated[
         int,

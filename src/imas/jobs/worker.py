@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import os
 import socket
 import time
@@ -277,6 +278,7 @@ async def run_worker(settings: Settings, concurrency: int, stop: asyncio.Event) 
     db = Database(settings)
     worker = Worker(db, settings, concurrency=concurrency)
     task = asyncio.create_task(worker.run())
+    gc.freeze()  # what start-up made is never collected: see imas.api.app's lifespan
     await stop.wait()
     worker.stop()
     await task

@@ -45,11 +45,14 @@ def _json(raw: bytes) -> Any:
     if not raw.strip():
         raise MalformedJson("The request body is empty; send the tool's JSON payload.")
     try:
-        return _without_nul(json.loads(raw))
+        payload = json.loads(raw)
     except (UnicodeDecodeError, json.JSONDecodeError):
         raise MalformedJson(
             "The request body is not valid JSON; check quotes, commas and brackets."
         ) from None
+    # In UTF-8 JSON a NUL can only come escaped (raw control characters are invalid); a body
+    # in UTF-16 or UTF-32 has zero bytes anyway, and is walked.
+    return _without_nul(payload) if b"\\u0000" in raw or b"\x00" in raw else payload
 
 
 def _without_nul(value: Any) -> Any:

@@ -28,9 +28,9 @@ import uuid
 from collections.abc import Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import insert
+from sqlalchemy import Table, bindparam, insert, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from imas.alerts import repository
@@ -88,6 +88,8 @@ class Intake:
     """incident id -> an alert of it that ended in this post: settled once, at the end"""
     ended_alerts: list[Alert] = field(default_factory=list)
     """the alerts that stopped firing in this post (`alert.resolved`, emitted at the end)"""
+    touched: dict[uuid.UUID, Alert] = field(default_factory=dict)
+    """the stored alerts this post changed: written back in one statement at the end"""
 
     def firing(self, fingerprint: str) -> Alert | None:
         found = self.current.get(fingerprint)
@@ -122,12 +124,17 @@ async def ingest(
     intake.current = await repository.current_alerts(
         session, integration.id, {a.fingerprint for a in alerts}
     )
+    for stored in intake.current.values():
+        # Changed in memory and written back by `_write_back` in one statement: the unit of
+        # work would send one UPDATE per alert.
+        session.expunge(stored)
     await _recall_groups(intake, alerts)
     # Nothing the loop reads depends on its own unflushed rows (the post's alerts are in
     # `intake.current`, its incidents in `intake.groups`): the rows go out in one flush.
     with session.no_autoflush:
         outcomes = [await _one(intake, incoming) for incoming in alerts]
-    await session.flush()  # first: an alert ended by a new firing stops firing before it
+    await session.flush()
+    await _write_back(intake)  # first: an alert ended by a new firing stops firing before it
     await _insert_new(intake)
     for alert in intake.ended.values():
         await settle_incident(session, alert, integration.resolve_behaviour, intake.actor)
@@ -141,13 +148,49 @@ async def ingest(
     ]
 
 
+_ALERTS = cast(Table, Alert.__table__)
+_ALERT_COLUMNS = tuple(c.key for c in _ALERTS.columns)
+_CHANGING_COLUMNS = (
+    "last_seen",
+    "occurrence_count",
+    "acknowledged_at",
+    "status",
+    "ends_at",
+    "is_resolved",
+    "resolved_at",
+    "service_id",
+    "group_key",
+    "silenced",
+    "silence_id",
+    "intake_note",
+    "incident_id",
+)
+"""What the intake may change on a stored alert (`_write_back`)."""
+
+
+def _touch(intake: Intake, alert: Alert) -> None:
+    intake.touched[alert.id] = alert
+
+
+async def _write_back(intake: Intake) -> None:
+    """The stored alerts the post changed, in one executemany (new ones are inserted after)."""
+    new = {a.id for a in intake.new_alerts}
+    rows = [
+        {"_id": a.id, **{c: getattr(a, c) for c in _CHANGING_COLUMNS}, "updated_at": intake.now}
+        for a in intake.touched.values()
+        if a.id not in new
+    ]
+    if rows:
+        await intake.session.execute(update(_ALERTS).where(_ALERTS.c.id == bindparam("_id")), rows)
+
+
 async def _insert_new(intake: Intake) -> None:
     """The post's new alerts and timeline entries, each in one statement: the ORM's unit of
     work would cost more than the rest of the intake for a post of a hundred alerts."""
     if intake.new_alerts:
-        columns = [c.key for c in Alert.__table__.columns]
         await intake.session.execute(
-            insert(Alert), [{c: getattr(a, c) for c in columns} for a in intake.new_alerts]
+            insert(_ALERTS),
+            [{c: getattr(a, c) for c in _ALERT_COLUMNS} for a in intake.new_alerts],
         )
     await timeline.insert_rows(intake.session, intake.timeline)
 
@@ -225,6 +268,7 @@ async def _repeat(intake: Intake, alert: Alert, incoming: AlertIn) -> Outcome:
     """The same firing again: count it. An alert that opened no incident (silenced, or without
     a service: its `intake_note` says which) gets another chance, since the silence may have
     ended or the service appeared; one whose incident was deleted does not."""
+    _touch(intake, alert)
     alert.last_seen = intake.now
     if incoming.acknowledged:
         await _acknowledged_at_source(intake, alert)
@@ -237,6 +281,7 @@ async def _repeat(intake: Intake, alert: Alert, incoming: AlertIn) -> Outcome:
 
 async def _late(intake: Intake, alert: Alert) -> Outcome:
     """A repeat of a firing that already ended (delivered late): counted, nothing reopened."""
+    _touch(intake, alert)
     alert.last_seen = intake.now
     alert.occurrence_count += 1
     return _outcome(alert, deduplicated=True)
@@ -478,6 +523,7 @@ async def _resolution(intake: Intake, current: Alert | None, incoming: AlertIn) 
         latest = intake.current.get(incoming.fingerprint)
         if latest is None:  # never seen firing: nothing to resolve
             return Outcome(fingerprint=incoming.fingerprint, status=IGNORED)
+        _touch(intake, latest)
         latest.last_seen = intake.now  # the resolution again
         return _outcome(latest, deduplicated=True)
     if (
@@ -486,6 +532,7 @@ async def _resolution(intake: Intake, current: Alert | None, incoming: AlertIn) 
         and current.starts_at is not None
         and incoming.starts_at < current.starts_at
     ):  # the end of an earlier firing, delivered late: the current one goes on
+        _touch(intake, current)
         current.last_seen = intake.now
         return _outcome(current, deduplicated=True)
     _end(intake, current, ended_at=incoming.ends_at)
@@ -495,6 +542,7 @@ async def _resolution(intake: Intake, current: Alert | None, incoming: AlertIn) 
 def _end(intake: Intake, alert: Alert, ended_at: datetime | None) -> None:
     """The source says this firing is over; its incident is settled at the end of the post
     (after every alert of the post has found its incident)."""
+    _touch(intake, alert)
     alert.status = AlertStatus.RESOLVED
     alert.ends_at = min(ended_at, intake.now) if ended_at else intake.now
     alert.last_seen = intake.now

@@ -1,14 +1,16 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import insert
+from sqlalchemy import Table, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from imas.db import utcnow
 from imas.incidents.models import Incident, TimelineEntry, TimelineType
 from imas.orgs.models import User
+
+_TIMELINE = cast(Table, TimelineEntry.__table__)
 
 
 def record(
@@ -44,4 +46,4 @@ def row(
 async def insert_rows(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
     """Insert entries made by `row` in one statement (the alert intake attaches hundreds)."""
     if rows:
-        await session.execute(insert(TimelineEntry), rows)
+        await session.execute(insert(_TIMELINE), rows)
