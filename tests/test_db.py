@@ -12,7 +12,7 @@ from sqlalchemy import select, text, update
 from sqlalchemy.exc import StatementError
 
 from imas import sqlite_inline
-from imas.db import Database
+from imas.db import Database, memoize_lookups, memoized
 from imas.orgs.models import Organization
 from tests.factories import make_org
 
@@ -126,3 +126,34 @@ class TestTimes:
             row.created_at = datetime(2026, 2, 5, 18, 30)
             with pytest.raises(StatementError, match="naive datetime"):
                 await session.flush()
+
+
+class TestMemoizedLookups:
+    async def test_a_memoizing_transaction_reads_each_lookup_once_per_organization(self, db):
+        first, second = await make_org(db), await make_org(db)
+        loads: list[str] = []
+
+        async def load_name(org_id) -> str:
+            loads.append(str(org_id))
+            async with db.transaction(write=False) as other:
+                found = select(Organization.name).where(Organization.id == org_id)
+                return str(await other.scalar(found))
+
+        async with db.transaction() as session:
+            memoize_lookups(session)
+            for org in (first, second, first, second):
+                session.info["organization_id"] = org.id
+                name = await memoized(session, ("name",), lambda org=org: load_name(org.id))
+                assert name == org.name
+        assert loads == [str(first.id), str(second.id)]
+
+    async def test_other_sessions_read_every_time(self, db):
+        loads = 0
+
+        async def load() -> int:
+            nonlocal loads
+            loads += 1
+            return loads
+
+        async with db.transaction() as session:
+            assert [await memoized(session, ("n",), load) for _ in range(3)] == [1, 2, 3]

@@ -15,10 +15,10 @@ way out.
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import structlog
 from sqlalchemy import JSON, DateTime, ForeignKey, MetaData, TypeDecorator, Uuid, event
@@ -44,6 +44,8 @@ from sqlalchemy.orm import (
 
 from imas import sqlite_inline
 from imas.config import Settings
+
+T = TypeVar("T")
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 SQLITE_MMAP_BYTES = 256 * 1024 * 1024
@@ -248,6 +250,29 @@ def acting_in(session: AsyncSession, org_id: uuid.UUID) -> Iterator[None]:
             session.info.pop("organization_id", None)
         else:
             session.info["organization_id"] = previous
+
+
+_MEMO = "transaction_memo"
+
+
+def memoize_lookups(session: AsyncSession) -> None:
+    """Let `memoized` lookups of this session's transaction run once each: for a transaction
+    applying many changes on a configuration that none of them changes (the alert intake's
+    group commit opens dozens of incidents, each reading the same service, policy, people)."""
+    session.info[_MEMO] = {}
+
+
+async def memoized(
+    session: AsyncSession, key: tuple[Any, ...], load: Callable[[], Awaitable[T]]
+) -> T:
+    """`await load()`, once per `key` and organization if the session memoizes its lookups."""
+    memo: dict[tuple[Any, ...], Any] | None = session.info.get(_MEMO)
+    if memo is None:
+        return await load()
+    full = (session.info.get("organization_id"), *key)
+    if full not in memo:
+        memo[full] = await load()
+    return memo[full]  # type: ignore[no-any-return]
 
 
 def org_of(session: AsyncSession) -> uuid.UUID:

@@ -10,12 +10,17 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from imas.catalog.models import ImpactScope, Service, Tag, Team
+from imas.db import memoized
 from imas.errors import ValidationFailed
 
 
 async def service_ref(session: AsyncSession, ident: uuid.UUID, field: str = "service") -> Service:
     """The service, or a 400 on `field` (the seed's "Service with this ID does not exist.")."""
-    service = await session.scalar(select(Service).where(Service.id == ident))
+    service = await memoized(
+        session,
+        ("service", ident),
+        lambda: session.scalar(select(Service).where(Service.id == ident)),
+    )
     if service is None:
         raise ValidationFailed.field(field, "Service with this ID does not exist.")
     return service
@@ -48,6 +53,8 @@ async def impact_scope_refs(
 async def tags_by_name(session: AsyncSession, names: Sequence[str]) -> list[Tag]:
     """The tags with these names, creating the unknown ones (a concurrent creator wins cleanly)."""
     wanted = list(dict.fromkeys(n.strip() for n in names if n.strip()))
+    if not wanted:
+        return []
     found = {
         t.name: t for t in (await session.scalars(select(Tag).where(Tag.name.in_(wanted)))).all()
     }

@@ -14,6 +14,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from imas.api.filtering import apply_ordering
 from imas.cicd.models import ChangeEvent, CiRepository, CiRun, CiStage
+from imas.db import memoized
 from imas.repository import get_or_404
 
 RUN_ORDERING = {
@@ -140,7 +141,10 @@ async def changes_before(
 
 
 async def any_change_of(session: AsyncSession, service_id: uuid.UUID) -> bool:
-    found = await session.scalar(
-        select(ChangeEvent.id).where(ChangeEvent.service_id == service_id).limit(1)
-    )
-    return found is not None
+    async def load() -> bool:
+        found = await session.scalar(
+            select(ChangeEvent.id).where(ChangeEvent.service_id == service_id).limit(1)
+        )
+        return found is not None
+
+    return await memoized(session, ("any_change_of", service_id), load)

@@ -14,6 +14,7 @@ from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.interfaces import ORMOption
 
 from imas.catalog.models import Service
+from imas.db import memoized
 from imas.oncall.models import (
     ContactMethod,
     Escalation,
@@ -73,10 +74,14 @@ async def org_users(session: AsyncSession, ids: Sequence[uuid.UUID]) -> list[Use
     """The users among `ids` who are members of the session's organization."""
     if not ids:
         return []
-    found = await session.scalars(
-        select(User).join(Membership, Membership.user_id == User.id).where(User.id.in_(ids))
-    )
-    return list(found.all())
+
+    async def load() -> list[User]:
+        found = await session.scalars(
+            select(User).join(Membership, Membership.user_id == User.id).where(User.id.in_(ids))
+        )
+        return list(found.all())
+
+    return await memoized(session, ("org_users", frozenset(ids)), load)
 
 
 def contact_methods(user_id: uuid.UUID) -> Select[Any]:
@@ -90,22 +95,28 @@ def notification_rules(user_id: uuid.UUID) -> Select[Any]:
 async def rules_and_methods(
     session: AsyncSession, user_ids: Sequence[uuid.UUID]
 ) -> tuple[list[NotificationRule], list[ContactMethod]]:
-    rules = await session.scalars(
-        select(NotificationRule).where(NotificationRule.user_id.in_(user_ids))
-    )
-    methods = await session.scalars(
-        select(ContactMethod)
-        .where(ContactMethod.user_id.in_(user_ids))
-        .order_by(ContactMethod.created_at)
-    )
-    return list(rules.all()), list(methods.all())
+    async def load() -> tuple[list[NotificationRule], list[ContactMethod]]:
+        rules = await session.scalars(
+            select(NotificationRule).where(NotificationRule.user_id.in_(user_ids))
+        )
+        methods = await session.scalars(
+            select(ContactMethod)
+            .where(ContactMethod.user_id.in_(user_ids))
+            .order_by(ContactMethod.created_at)
+        )
+        return list(rules.all()), list(methods.all())
+
+    return await memoized(session, ("rules_and_methods", frozenset(user_ids)), load)
 
 
 async def any_service_with_policy(session: AsyncSession) -> bool:
-    found = await session.scalar(
-        select(Service.id).where(Service.escalation_policy_id.is_not(None)).limit(1)
-    )
-    return found is not None
+    async def load() -> bool:
+        found = await session.scalar(
+            select(Service.id).where(Service.escalation_policy_id.is_not(None)).limit(1)
+        )
+        return found is not None
+
+    return await memoized(session, ("any_service_with_policy",), load)
 
 
 async def active_escalation_of(session: AsyncSession, incident_id: uuid.UUID) -> Escalation | None:

@@ -37,7 +37,7 @@ from imas.alerts.schemas import Received, ReceivedAlert
 from imas.alerts.service.intake import Outcome, ingest
 from imas.alerts.service.integrations import source_of
 from imas.alerts.sources.base import AlertIn, Source
-from imas.db import Database
+from imas.db import Database, memoize_lookups
 from imas.errors import IMASError
 
 log = structlog.get_logger(__name__)
@@ -141,6 +141,7 @@ class GroupCommit:
 
     async def _write(self, batch: list[Post], *, merged: bool) -> list[tuple[Post, Received]]:
         async with self.db.write_sessions() as session:
+            memoize_lookups(session)
             found = await repository.integrations_by_key_hashes(
                 session, {post.key_hash for post in batch}
             )

@@ -24,7 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from imas.catalog.models import Service
-from imas.db import utcnow
+from imas.db import memoized, utcnow
 from imas.incidents.models import Incident, Status, TimelineType
 from imas.incidents.service import timeline
 from imas.jobs.models import JobPriority
@@ -59,10 +59,16 @@ async def start(session: AsyncSession, incident: Incident, due: datetime) -> Esc
     twice starts once."""
     if incident.status != Status.TRIGGERED:
         return None
-    service = await session.get(Service, incident.service_id)
+    service_id = incident.service_id
+    service = await memoized(
+        session, ("service", service_id), lambda: session.get(Service, service_id)
+    )
     if service is None or service.escalation_policy_id is None:
         return None
-    policy = await session.get(EscalationPolicy, service.escalation_policy_id)
+    policy_id = service.escalation_policy_id
+    policy = await memoized(
+        session, ("policy", policy_id), lambda: session.get(EscalationPolicy, policy_id)
+    )
     if policy is None or not policy.levels:
         return None
     escalation = Escalation(
