@@ -167,6 +167,23 @@ async def open_incident_of_group(
     )
 
 
+async def groups_with_open_incident(
+    session: AsyncSession, integration_id: uuid.UUID, group_keys: Collection[str]
+) -> set[str]:
+    """Which of these group keys have an alert attached to an unresolved incident."""
+    found = await session.scalars(
+        select(Alert.group_key)
+        .join(Incident, Incident.id == Alert.incident_id)
+        .where(
+            Alert.integration_id == integration_id,
+            Alert.group_key.in_(set(group_keys)),
+            Incident.status != Status.RESOLVED,
+        )
+        .distinct()
+    )
+    return set(found.all())
+
+
 async def lock_incident(session: AsyncSession, incident_id: uuid.UUID) -> Incident | None:
     """The incident, re-read and row-locked until the transaction ends (PostgreSQL): alerts
     attach to it and its last alert's resolution is counted one transaction at a time."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -33,6 +34,7 @@ async def enqueue(
     priority: JobPriority = JobPriority.NORMAL,
 ) -> Job:
     job = Job(
+        id=uuid.uuid4(),  # known now: inserted with the transaction's next flush
         organization_id=org_of(session),
         kind=kind,
         payload=payload,
@@ -41,7 +43,6 @@ async def enqueue(
         priority=priority,
     )
     session.add(job)
-    await session.flush()
     session.info["jobs_enqueued"] = True
     bind = session.get_bind()
     if bind.dialect.name == "postgresql":  # delivered to LISTENing workers at commit

@@ -88,6 +88,8 @@ class Intake:
     """incident id -> an alert of it that ended in this post: settled once, at the end"""
     ended_alerts: list[Alert] = field(default_factory=list)
     """the alerts that stopped firing in this post (`alert.resolved`, emitted at the end)"""
+    no_open_incident: set[str] = field(default_factory=set)
+    """group keys found (at the start of the post) to have no open incident"""
     touched: dict[uuid.UUID, Alert] = field(default_factory=dict)
     """the stored alerts this post changed: written back in one statement at the end"""
 
@@ -196,11 +198,11 @@ async def _insert_new(intake: Intake) -> None:
 
 
 async def _recall_groups(intake: Intake, alerts: Sequence[AlertIn]) -> None:
-    """Lock, in one query, the remembered open incidents of the groups the post's new firings
-    may join (instead of one query per group as they come)."""
-    if not intake.remembered:
-        return
+    """For the groups the post's new firings may join, in two queries (instead of one or two
+    per group as they come): lock the remembered open incidents, and find which of the other
+    groups have an open incident at all (`no_open_incident` the others)."""
     wanted: dict[str, uuid.UUID] = {}
+    others: set[str] = set()
     for incoming in alerts:
         if incoming.status == AlertStatus.FIRING and intake.firing(incoming.fingerprint) is None:
             service_id = _service_id(intake, incoming.service_name)
@@ -208,11 +210,18 @@ async def _recall_groups(intake: Intake, alerts: Sequence[AlertIn]) -> None:
             remembered = intake.remembered.get((intake.integration.id, key))
             if remembered is not None:
                 wanted[key] = remembered
+            else:
+                others.add(key)
     by_id = {i.id: i for i in await repository.lock_incidents(intake.session, wanted.values())}
     for key, incident_id in wanted.items():
         found = by_id.get(incident_id)
         if found is not None and found.status != Status.RESOLVED:
             intake.groups[key] = found
+    if others:
+        with_one = await repository.groups_with_open_incident(
+            intake.session, intake.integration.id, others
+        )
+        intake.no_open_incident = others - with_one
 
 
 async def _one(intake: Intake, incoming: AlertIn) -> Outcome:
@@ -496,6 +505,8 @@ async def _open_incident_of_group(intake: Intake, key: str) -> Incident | None:
     """The group's open incident, locked: the one remembered if it is still open, else the
     newest open one its alerts are attached to."""
     session, integration = intake.session, intake.integration
+    if key in intake.no_open_incident:
+        return None
     remembered = intake.remembered.get((integration.id, key))
     if remembered is not None:
         locked = await repository.lock_incident(session, remembered)
@@ -509,6 +520,7 @@ async def _open_incident_of_group(intake: Intake, key: str) -> Incident | None:
 
 
 def _joined(intake: Intake, key: str, incident: Incident) -> Incident:
+    intake.no_open_incident.discard(key)
     intake.groups[key] = incident
     intake.remembered[(intake.integration.id, key)] = incident.id
     return incident
