@@ -19,6 +19,8 @@ machine skew the figures) at the end, and the mean time the paging jobs waited t
 and ran (from IMAS's /metrics), which tells queueing from work. Target: p99 < 2 s at 50
 alerts/s. With `--database-url` (PostgreSQL, emptied first) the same `imas serve` runs its
 worker in-process too (IMAS_EMBEDDED_WORKER=true), for comparison with the embedded default.
+With `--serve-workers N`, `imas serve --workers N`: N API processes, each with its in-process
+worker, on the same SQLite file (the job means then come from whichever process answers).
 """
 
 from __future__ import annotations
@@ -182,7 +184,12 @@ async def _load(base: str, key: str, rate: float, seconds: float, run: int) -> d
 
 
 def one_run(
-    run: int, rate: float, seconds: float, settle: float, database_url: str | None
+    run: int,
+    rate: float,
+    seconds: float,
+    settle: float,
+    database_url: str | None,
+    serve_workers: int = 1,
 ) -> dict[str, float]:
     work = Path(tempfile.mkdtemp(prefix="imas-paging-"))
     port, hook_port = free_port(), free_port()
@@ -215,7 +222,10 @@ def one_run(
     receiver.stdout.readline()
     log = (work / "serve.log").open("wb")
     serve = subprocess.Popen(
-        [*imas, "serve", "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT
+        [*imas, "serve", "--port", str(port), "--workers", str(serve_workers)],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -286,6 +296,12 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--settle", type=float, default=30.0, help="wait for the last pages")
     parser.add_argument("--database-url", help="PostgreSQL instead of the embedded default")
+    parser.add_argument(
+        "--serve-workers",
+        type=int,
+        default=1,
+        help="imas serve --workers: API processes, each with its in-process worker",
+    )
     parser.add_argument("--receive", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.receive:
@@ -293,7 +309,9 @@ def main() -> None:
         return
     results = []
     for run in range(1, args.runs + 1):
-        r = one_run(run, args.rate, args.seconds, args.settle, args.database_url)
+        r = one_run(
+            run, args.rate, args.seconds, args.settle, args.database_url, args.serve_workers
+        )
         results.append(r)
         print(
             f"run {run}: {args.rate:g} alerts/s for {args.seconds:g} s: alert -> first page "
@@ -316,6 +334,7 @@ def main() -> None:
         f"(target p99 < 2000 ms) {'OK' if p99 < 2 else 'MISSED'}"
     )
     print(f"database: {args.database_url or 'embedded default (SQLite)'}")
+    print(f"imas serve --workers {args.serve_workers}")
     print(f"machine: {machine()}; load average now {os.getloadavg()[0]:.2f}")
 
 

@@ -27,15 +27,29 @@ def fake(remotes: FakeRemotes) -> FakeRemotes:
     return remotes
 
 
-@pytest.fixture
-async def worker(db: Database, settings: Settings) -> AsyncIterator[Worker]:
-    """A job worker running beside the test (what `imas serve` runs in-process)."""
-    fast = settings.model_copy(update={"automation_retry_seconds": 0.05})  # quick backoff
-    running = Worker(db, fast, concurrency=4, poll_interval=0.05)
+async def _worker(db: Database, settings: Settings, retry_seconds: float) -> AsyncIterator[Worker]:
+    backoff = settings.model_copy(update={"automation_retry_seconds": retry_seconds})
+    running = Worker(db, backoff, concurrency=4, poll_interval=0.05)
     task = asyncio.create_task(running.run())
     yield running
     running.stop()
     await task
+
+
+@pytest.fixture
+async def worker(db: Database, settings: Settings) -> AsyncIterator[Worker]:
+    """A job worker running beside the test (what `imas serve` runs in-process), with a quick
+    retry backoff."""
+    async for running in _worker(db, settings, 0.05):
+        yield running
+
+
+@pytest.fixture
+async def slow_retry_worker(db: Database, settings: Settings) -> AsyncIterator[Worker]:
+    """A worker whose retry backoff (0.5 s) outlasts a poll of `POST .../remediate/` (0.1 s):
+    the call surely sees the run waiting to retry."""
+    async for running in _worker(db, settings, 0.5):
+        yield running
 
 
 @pytest.fixture(scope="module")

@@ -51,7 +51,7 @@ class TestRemediate:
         assert any("succeeded" in m for m in entries)
 
     async def test_a_failing_restart_is_retried_then_reported_failed(
-        self, client, admin, svc, api_service, worker
+        self, client, admin, svc, api_service, slow_retry_worker
     ):
         await add_executor(client, admin, svc, api_service)
         short_id = await open_incident(client, admin, api_service)

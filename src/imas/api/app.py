@@ -20,7 +20,7 @@ from imas.api.health import router as health_router
 from imas.api.middleware import RequestContextMiddleware
 from imas.api.openapi import ERROR_RESPONSES, drop_default_422
 from imas.api.ratelimit import RateLimiter
-from imas.api.routing import PrefixedRouter
+from imas.api.routing import prefixed
 from imas.audit.routes import router as audit_router
 from imas.auth.github.routes import router as github_router
 from imas.auth.routes import router as auth_router
@@ -124,7 +124,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         *cicd_routers,
     ]
     for router in routers:
-        app.include_router(PrefixedRouter(router), responses=ERROR_RESPONSES)
+        app.include_router(prefixed(router), responses=ERROR_RESPONSES)
     app.mount("/static", static_files(), name="static")
     drop_default_422(app)
     return app

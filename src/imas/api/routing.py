@@ -12,6 +12,17 @@ from starlette._utils import get_route_path
 from starlette.routing import Match
 from starlette.types import Scope
 
+_WRAPPED: dict[int, tuple[APIRouter, PrefixedRouter]] = {}
+
+
+def prefixed(router: APIRouter) -> PrefixedRouter:
+    """The router's `PrefixedRouter`, made once per process (including a router is slow, and
+    the tests make an app per test)."""
+    found = _WRAPPED.get(id(router))
+    if found is None or found[0] is not router:
+        found = _WRAPPED[id(router)] = (router, PrefixedRouter(router))
+    return found[1]
+
 
 class PrefixedRouter(APIRouter):
     def __init__(self, router: APIRouter) -> None:
