@@ -190,7 +190,6 @@ class Database:
         write_bind = self.engine
         if self.engine.dialect.name == "sqlite":
             self._sqlite_events(self.engine, SQLITE_BUSY_TIMEOUT_MS)
-            write_bind = self.engine
             database = make_url(self.url).database
             if database and database != ":memory:":
                 # Writes run inline on the event loop (imas.sqlite_inline), which waits for
