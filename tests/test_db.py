@@ -127,6 +127,37 @@ class TestTimes:
             with pytest.raises(StatementError, match="naive datetime"):
                 await session.flush()
 
+    async def test_sqlite_stores_times_as_sqlalchemy_text_and_orders_them(self, db: Database):
+        """Rows written before the faster converters must compare and sort with new ones."""
+        if db.engine.dialect.name != "sqlite":
+            pytest.skip("SQLite stores times as text")
+        first, second = await make_org(db), await make_org(db)
+        async with db.transaction() as session:
+            (await session.get(Organization, first.id)).created_at = datetime(
+                2026, 2, 5, 18, 30, 0, 7, tzinfo=UTC
+            )
+            (await session.get(Organization, second.id)).created_at = datetime(
+                2026, 2, 5, 19, 30, tzinfo=timezone(timedelta(hours=2))
+            )
+        async with db.read_sessions() as session:
+            raw = await session.execute(
+                text("SELECT created_at FROM organizations WHERE id IN (:a, :b) ORDER BY 1"),
+                {"a": first.id.hex, "b": second.id.hex},
+            )
+            assert [r[0] for r in raw] == [
+                "2026-02-05 17:30:00.000000",
+                "2026-02-05 18:30:00.000007",
+            ]
+            # A value SQLite wrote itself (CURRENT_TIMESTAMP: no fraction) reads back too.
+            await session.execute(
+                text("UPDATE organizations SET created_at = '2026-02-05 18:30:01' WHERE id = :a"),
+                {"a": first.id.hex},
+            )
+            stored = await session.scalar(
+                select(Organization.created_at).where(Organization.id == first.id)
+            )
+        assert stored == datetime(2026, 2, 5, 18, 30, 1, tzinfo=UTC)
+
 
 class TestMemoizedLookups:
     async def test_a_memoizing_transaction_reads_each_lookup_once_per_organization(self, db):
