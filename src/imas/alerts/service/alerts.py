@@ -10,7 +10,7 @@ from imas.alerts import repository
 from imas.alerts.exceptions import AlertAlreadyAcknowledged, AlertResolvedAtSource
 from imas.alerts.models import Alert, AlertStatus
 from imas.alerts.schemas import AlertUpdate
-from imas.alerts.service.intake import settle_incident
+from imas.alerts.service.placement import settle_incident
 from imas.db import utcnow
 from imas.errors import NotFound
 from imas.orgs.models import User
