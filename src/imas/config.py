@@ -73,8 +73,8 @@ class Settings(BaseSettings):
 
     webhook_allow_private: bool = Field(
         default=False,
-        description="Let outbound webhooks reach loopback, private and link-local addresses "
-        "(off: such URLs are refused, an SSRF guard)",
+        description="Let outbound webhooks, Slack's API base URL and the JIRA server reach "
+        "loopback, private and link-local addresses (off: such URLs are refused, an SSRF guard)",
     )
 
     llm_base_url: str | None = Field(

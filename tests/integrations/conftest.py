@@ -4,18 +4,44 @@ settled (the way tests/notify runs deliveries), with retries made immediate."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 
+import httpx
 import pytest
 from sqlalchemy import select
 
+from imas.api.app import create_app
 from imas.config import Settings
 from imas.db import Database
 from imas.jobs import store
 from imas.jobs.models import Job, JobStatus
 from imas.jobs.worker import Worker
+from tests.conftest import client_for
 
 SETTLED = frozenset({JobStatus.SUCCEEDED, JobStatus.DEAD})
+
+
+@pytest.fixture(scope="session")
+def settings(make_settings: Callable[..., Settings]) -> Settings:
+    """The fake Slack and JIRA listen on loopback, which the SSRF guard refuses by default: an
+    administrator's IMAS_WEBHOOK_ALLOW_PRIVATE allows it here (the guard's own tests use
+    `strict_settings`)."""
+    return make_settings(webhook_allow_private=True)
+
+
+@pytest.fixture
+def strict_settings(make_settings: Callable[..., Settings], settings: Settings) -> Settings:
+    """The same deployment with the SSRF guard on (the default)."""
+    return make_settings(webhook_allow_private=False, secret_key=settings.secret_key)
+
+
+@pytest.fixture
+async def strict_client(
+    db: Database, strict_settings: Settings
+) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client on the app with the SSRF guard on."""
+    async with client_for(create_app(strict_settings, db)) as http:
+        yield http
 
 
 @pytest.fixture(autouse=True)

@@ -14,6 +14,12 @@ from tests.notify.channels.smtp import smtp_server
 from tests.pipelines.helpers import add_connector, add_pipeline, execute, extract_step, wait_run
 
 
+@pytest.fixture(scope="session")
+def settings(make_settings):
+    """The fake Slack listens on loopback: allowed, as by IMAS_WEBHOOK_ALLOW_PRIVATE."""
+    return make_settings(webhook_allow_private=True)
+
+
 @pytest.fixture
 async def slack():
     server = FakeSlack()

@@ -1,4 +1,5 @@
-"""The SSRF guard: where a webhook may be sent.
+"""The SSRF guard: where a webhook (and any other request to a URL an organization configures:
+Slack's API base URL, a JIRA server, an HTTP automation action) may be sent.
 
 A URL whose host is, or resolves to, an address that is not globally routable (loopback,
 private, link-local such as the cloud metadata service 169.254.169.254, carrier-grade NAT,
@@ -6,7 +7,9 @@ multicast, unspecified, reserved) is refused unless `IMAS_WEBHOOK_ALLOW_PRIVATE`
 It is checked when a subscription is saved (a 400) and again before every delivery, because DNS
 may change in between; a delivery then goes to the very address that was checked (`Target`),
 so a name that re-resolves elsewhere between the check and the connection (DNS rebinding)
-cannot slip through.
+cannot slip through. Slack and JIRA are checked the same way (when saved, and before each call),
+but slack-sdk and the `jira` library resolve the name again themselves: for them a rebinding
+between the check and their connection is not caught.
 """
 
 from __future__ import annotations
@@ -16,6 +19,8 @@ import ipaddress
 import socket
 from dataclasses import dataclass
 from urllib.parse import urlsplit
+
+from imas.errors import ValidationFailed
 
 DNS_TIMEOUT_SECONDS = 5.0
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -67,7 +72,7 @@ def _host_port(url: str) -> tuple[str, int]:
 def _refuse(host: str, address: str) -> DestinationRefused:
     where = host if host == address else f"{host} ({address})"
     return DestinationRefused(
-        f"{where} is a loopback, private or link-local address; webhooks may not be sent there "
+        f"{where} is a loopback, private or link-local address; IMAS sends nothing there "
         "(an administrator can allow it with IMAS_WEBHOOK_ALLOW_PRIVATE=true)"
     )
 
@@ -92,6 +97,14 @@ async def check_url(url: str, allow_private: bool) -> None:
     for address in addresses:
         if is_forbidden(ipaddress.ip_address(address)):
             raise _refuse(host, address)
+
+
+async def check_field(name: str, url: str, allow_private: bool) -> None:
+    """`check_url` of a field of a request: a refusal is a 400 on that field."""
+    try:
+        await check_url(url, allow_private)
+    except DestinationRefused as exc:
+        raise ValidationFailed.field(name, str(exc)) from None
 
 
 async def target(url: str, allow_private: bool) -> Target:

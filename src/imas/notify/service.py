@@ -8,20 +8,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from imas.config import Settings
 from imas.db import utcnow
-from imas.errors import ValidationFailed
 from imas.notify import crypto, destinations, repository
 from imas.notify.models import DeliveryStatus, WebhookSubscription
 from imas.notify.schemas import SubscriptionCreate, SubscriptionStats, SubscriptionUpdate
 from imas.repository import get_or_404
 
 THING = "webhook subscription"
-
-
-async def _check_url(url: str, settings: Settings) -> None:
-    try:
-        await destinations.check_url(url, settings.webhook_allow_private)
-    except destinations.DestinationRefused as exc:
-        raise ValidationFailed.field("url", str(exc)) from None
 
 
 async def get_subscription(
@@ -34,7 +26,7 @@ async def create_subscription(
     session: AsyncSession, data: SubscriptionCreate, settings: Settings
 ) -> tuple[WebhookSubscription, str]:
     """The new subscription and its signing secret (stored encrypted; never shown again)."""
-    await _check_url(data.url, settings)
+    await destinations.check_field("url", data.url, settings.webhook_allow_private)
     secret = crypto.new_secret()
     now = utcnow()
     subscription = WebhookSubscription(
@@ -63,7 +55,7 @@ async def update_subscription(
 ) -> WebhookSubscription:
     """Change the fields sent. Deliveries not yet made go to the new URL, with the new headers."""
     if data.url is not None:
-        await _check_url(data.url, settings)
+        await destinations.check_field("url", data.url, settings.webhook_allow_private)
         subscription.url = data.url
     if data.name is not None:
         subscription.name = data.name

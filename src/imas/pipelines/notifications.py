@@ -92,7 +92,7 @@ async def _slack(session: AsyncSession, settings: Settings, text: str, link: str
     config = await slack_repository.active_config(session)
     if config is None:
         raise PermanentFailure("Slack is not configured (or is disabled) for this organization")
-    web = slack_client.client_for(config, settings)
+    web = await slack_client.client_for(config, settings)
     await slack_client.call(
         web, "chat.postMessage", channel=config.default_channel, text=f"{text} <{link}|run>"
     )

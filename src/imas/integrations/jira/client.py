@@ -13,7 +13,7 @@ from jira import JIRA, JIRAError
 from imas.config import Settings
 from imas.integrations.jira.exceptions import JiraFailure
 from imas.integrations.jira.models import JiraConfig
-from imas.notify import crypto
+from imas.notify import crypto, destinations
 
 T = TypeVar("T")
 TIMEOUT_SECONDS = 10.0
@@ -34,6 +34,12 @@ async def run(config: JiraConfig, settings: Settings, work: Callable[[JIRA], T])
         token = crypto.decrypt(config.secret_encrypted, settings.secret_key)
     except crypto.SecretUnreadable as exc:
         raise JiraFailure(str(exc), status=400) from None
+    try:  # the SSRF guard again: DNS may have changed since the server URL was saved
+        await destinations.target(config.server_url, settings.webhook_allow_private)
+    except destinations.DestinationRefused as exc:
+        raise JiraFailure(str(exc), status=400) from None
+    except destinations.DestinationUnresolvable as exc:
+        raise JiraFailure(f"JIRA unreachable ({exc})") from None
 
     def call() -> T:
         jira = _connect(config, token)

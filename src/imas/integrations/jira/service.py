@@ -18,7 +18,7 @@ from imas.integrations.jira import mapping, repository
 from imas.integrations.jira.exceptions import InvalidWebhookSecret
 from imas.integrations.jira.models import JiraConfig
 from imas.integrations.jira.schemas import JiraConfigIn, JiraWebhookResult
-from imas.notify import crypto
+from imas.notify import crypto, destinations
 from imas.orgs.models import User
 
 SOURCE = "jira"
@@ -50,6 +50,7 @@ async def put_config(
     existing = await repository.config(session)
     if existing is None and not data.api_token:
         raise ValidationFailed.field("api_token", "this field is required")
+    await destinations.check_field("server_url", data.server_url, settings.webhook_allow_private)
     now = utcnow()
     config = existing or JiraConfig(created_at=now)
     if data.api_token:

@@ -17,7 +17,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from imas.config import Settings
 from imas.integrations.slack.exceptions import SlackError
 from imas.integrations.slack.models import SlackConfig
-from imas.notify import crypto
+from imas.notify import crypto, destinations
 
 TIMEOUT_SECONDS = 10
 
@@ -45,11 +45,19 @@ def web_client(token: str, base_url: str) -> AsyncWebClient:
     return AsyncWebClient(token=token, base_url=base_url, timeout=TIMEOUT_SECONDS)
 
 
-def client_for(config: SlackConfig, settings: Settings) -> AsyncWebClient:
+async def client_for(config: SlackConfig, settings: Settings) -> AsyncWebClient:
+    """A client for the organization's Slack, once its API base URL passed the SSRF guard
+    again (DNS may have changed since it was saved)."""
     try:
         token = secrets_of(config, settings).bot_token
     except crypto.SecretUnreadable as exc:
         raise SlackError("secret_unreadable: " + str(exc)) from None
+    try:
+        await destinations.target(config.api_base_url, settings.webhook_allow_private)
+    except destinations.DestinationRefused as exc:
+        raise SlackError("forbidden_destination: " + str(exc)) from None
+    except destinations.DestinationUnresolvable as exc:
+        raise SlackError("unreachable: " + str(exc)) from None
     return web_client(token, config.api_base_url)
 
 

@@ -121,7 +121,7 @@ async def command(
     verb = words[0].lower() if words else ""
     if verb not in ("list", "create", "ack", "acknowledge", "resolve"):
         return ephemeral(blocks.HELP)
-    slack = client.client_for(config, settings)
+    slack = await client.client_for(config, settings)
     try:
         actor = await acting_user(session, slack, form.get("user_id", ""), write=verb != "list")
     except UnknownUser as exc:
@@ -153,7 +153,7 @@ async def interaction(
     session: AsyncSession, settings: Settings, config: SlackConfig, payload: dict[str, Any]
 ) -> dict[str, Any] | None:
     """A button (`block_actions`) or the create modal's submission (`view_submission`)."""
-    slack = client.client_for(config, settings)
+    slack = await client.client_for(config, settings)
     user_id = str((payload.get("user") or {}).get("id") or "")
     kind = payload.get("type")
     if kind == "block_actions":
@@ -239,7 +239,7 @@ async def event(
         answer = blocks.headline(incident) if incident else f"No incident {named.group(0)}."
     else:
         answer = blocks.incident_list(await repository.open_incidents(session))
-    slack = client.client_for(config, settings)
+    slack = await client.client_for(config, settings)
     try:
         await client.call(
             slack,

@@ -55,7 +55,7 @@ async def sync_message(ctx: JobContext, payload: dict[str, Any]) -> None:
             ),
         }
         try:
-            slack = client.client_for(config, ctx.settings)
+            slack = await client.client_for(config, ctx.settings)
             if message.ts is None:
                 posted = await client.call(
                     slack, "chat.postMessage", channel=message.channel, **content
@@ -101,7 +101,7 @@ async def open_war_room(ctx: JobContext, payload: dict[str, Any]) -> None:
             return
         name = war_room_name(incident.short_id)
         try:
-            slack = client.client_for(config, ctx.settings)
+            slack = await client.client_for(config, ctx.settings)
             try:
                 created = await client.call(slack, "conversations.create", name=name)
                 channel_id: str | None = str(created["channel"]["id"])

@@ -12,7 +12,7 @@ from imas.integrations.slack import client, repository
 from imas.integrations.slack.exceptions import SlackError, WorkspaceTaken
 from imas.integrations.slack.models import SlackConfig
 from imas.integrations.slack.schemas import SlackConfigIn
-from imas.notify import crypto
+from imas.notify import crypto, destinations
 
 
 def _not_configured() -> NotFound:
@@ -56,6 +56,9 @@ async def put_config(
         raise ValidationFailed.field("bot_token", "this field is required")
     if not signing_secret:
         raise ValidationFailed.field("signing_secret", "this field is required")
+    await destinations.check_field(
+        "api_base_url", data.api_base_url, settings.webhook_allow_private
+    )
     team_id = data.team_id or await _team_of(bot_token, data.api_base_url)
     if not team_id:
         raise ValidationFailed.field("team_id", "this field is required")

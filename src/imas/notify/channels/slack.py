@@ -40,7 +40,7 @@ class SlackChannel(Channel):
         if config is None:
             raise ChannelError("Slack is not configured (or is disabled) for this organization")
         try:
-            slack = client.client_for(config, self.settings)
+            slack = await client.client_for(config, self.settings)
             channel = target.strip()
             if "@" in channel:
                 channel = await client.user_id_by_email(slack, channel)
