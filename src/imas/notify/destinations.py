@@ -117,3 +117,11 @@ async def target(url: str, allow_private: bool) -> Target:
             if is_forbidden(ipaddress.ip_address(address)):
                 raise _refuse(host, address)
     return Target(host=host, addresses=tuple(addresses))
+
+
+async def check_before_call(url: str, allow_private: bool) -> None:
+    """For a library that connects by itself (slack-sdk, `jira`): refuse the URL if its name now
+    leads to a forbidden address. With private addresses allowed there is nothing to look up
+    (`target` would resolve the name anyway, for the addresses it returns)."""
+    if not allow_private:
+        await target(url, allow_private=False)

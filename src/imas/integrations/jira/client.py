@@ -35,7 +35,7 @@ async def run(config: JiraConfig, settings: Settings, work: Callable[[JIRA], T])
     except crypto.SecretUnreadable as exc:
         raise JiraFailure(str(exc), status=400) from None
     try:  # the SSRF guard again: DNS may have changed since the server URL was saved
-        await destinations.target(config.server_url, settings.webhook_allow_private)
+        await destinations.check_before_call(config.server_url, settings.webhook_allow_private)
     except destinations.DestinationRefused as exc:
         raise JiraFailure(str(exc), status=400) from None
     except destinations.DestinationUnresolvable as exc:

@@ -53,7 +53,7 @@ async def client_for(config: SlackConfig, settings: Settings) -> AsyncWebClient:
     except crypto.SecretUnreadable as exc:
         raise SlackError("secret_unreadable: " + str(exc)) from None
     try:
-        await destinations.target(config.api_base_url, settings.webhook_allow_private)
+        await destinations.check_before_call(config.api_base_url, settings.webhook_allow_private)
     except destinations.DestinationRefused as exc:
         raise SlackError("forbidden_destination: " + str(exc)) from None
     except destinations.DestinationUnresolvable as exc:
