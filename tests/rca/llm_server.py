@@ -33,7 +33,7 @@ class FakeLlm:
         if self.mode == "500":
             return JSONResponse({"error": {"message": "overloaded"}}, status_code=500)
         if self.mode == "slow":
-            await asyncio.sleep(2)
+            await asyncio.sleep(5)  # well past the tests' 2 s LLM timeout
         content = {
             "not-json": "Sure! The root cause is probably the database.",
             "wrong-shape": json.dumps({"root_causes": "db", "confidence_score": 3}),

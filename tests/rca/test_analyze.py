@@ -254,7 +254,8 @@ class TestLlm:
     @pytest.fixture
     async def llm_client(self, llm, make_settings, db):
         app = create_app(
-            make_settings(llm_base_url=llm.url, llm_api_key="sk-test", llm_timeout_seconds=0.5),
+            # 2 s: an answer on a loaded CI machine (both suites at once) took over 0.5 s
+            make_settings(llm_base_url=llm.url, llm_api_key="sk-test", llm_timeout_seconds=2.0),
             db,
         )
         async with client_for(app) as http:
