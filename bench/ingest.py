@@ -232,6 +232,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument(
+        "--loads", default=",".join(LOADS), help="which loads to run, comma-separated"
+    )
+    parser.add_argument(
         "--workers", type=int, default=1, help="IMAS API processes (imas serve --workers)"
     )
     args = parser.parse_args()
@@ -252,7 +255,8 @@ def main() -> None:
     try:
         for run in range(1, args.runs + 1):
             for target in targets:
-                for load, (per_post, concurrency) in LOADS.items():
+                for load in args.loads.split(","):
+                    per_post, concurrency = LOADS[load]
                     if target == "imas":
                         url, headers, shape, pid = (
                             "http://127.0.0.1:8941/api/v1/webhooks/alertmanager/",
