@@ -108,6 +108,7 @@ class GroupCommit:
         while True:
             await wake.wait()
             wake.clear()
+            await asyncio.sleep(0)  # LINGER
             while self._waiting:
                 batch = self._take()
                 try:
