@@ -9,7 +9,7 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, case, func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.interfaces import ORMOption
@@ -111,39 +111,6 @@ async def has_alerts(session: AsyncSession, integration_id: uuid.UUID) -> bool:
 # Alerts: intake -----------------------------------------------------------------------------
 
 
-async def current_alerts(
-    session: AsyncSession, integration_id: uuid.UUID, fingerprints: Collection[str]
-) -> dict[str, Alert]:
-    """For each fingerprint that has any, its current alert: the firing one, else the latest
-    (one query for a whole post; re-read, so whatever was locked before is seen fresh)."""
-    if not fingerprints:
-        return {}
-    rank = (
-        func.row_number()
-        .over(
-            partition_by=Alert.fingerprint,
-            order_by=(
-                case((Alert.status == AlertStatus.FIRING, 0), else_=1),
-                Alert.first_seen.desc(),
-                Alert.id.desc(),
-            ),
-        )
-        .label("rank")
-    )
-    ranked = (
-        select(Alert.id, rank)
-        .where(Alert.integration_id == integration_id, Alert.fingerprint.in_(set(fingerprints)))
-        .subquery()
-    )
-    found = await session.scalars(
-        select(Alert)
-        .join(ranked, ranked.c.id == Alert.id)
-        .where(ranked.c.rank == 1)
-        .execution_options(populate_existing=True)
-    )
-    return {alert.fingerprint: alert for alert in found}
-
-
 async def open_incident_of_group(
     session: AsyncSession, integration_id: uuid.UUID, group_key: str
 ) -> Incident | None:
@@ -213,13 +180,15 @@ async def incident(session: AsyncSession, incident_id: uuid.UUID) -> Incident | 
     return await session.scalar(select(Incident).where(Incident.id == incident_id))
 
 
-async def unresolved_alerts_of(session: AsyncSession, incident_id: uuid.UUID) -> int:
-    count = await session.scalar(
-        select(func.count())
-        .select_from(Alert)
+async def has_unresolved_alerts(session: AsyncSession, incident_id: uuid.UUID) -> bool:
+    """Whether any alert of the incident is unresolved (stops at the first: an incident of a
+    noisy group may have thousands)."""
+    found = await session.scalar(
+        select(Alert.id)
         .where(Alert.incident_id == incident_id, Alert.is_resolved.is_(False))
+        .limit(1)
     )
-    return int(count or 0)
+    return found is not None
 
 
 async def short_ids(

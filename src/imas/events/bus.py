@@ -72,6 +72,7 @@ async def emit(session: AsyncSession, event_type: EventType, data: Data) -> Even
     """
     _load_sinks()
     organization_id = org_of(session)
+    kind = EventType(event_type)
     built: Event | None = None
 
     async def make() -> Event:
@@ -80,7 +81,7 @@ async def emit(session: AsyncSession, event_type: EventType, data: Data) -> Even
             payload = await data() if callable(data) else data
             built = Event(
                 id=uuid.uuid4(),
-                type=EventType(event_type),
+                type=kind,
                 organization_id=organization_id,
                 occurred_at=utcnow(),
                 data=to_jsonable_python(dict(payload)),
@@ -88,5 +89,5 @@ async def emit(session: AsyncSession, event_type: EventType, data: Data) -> Even
         return built
 
     for each in list(_SINKS):
-        await each(session, EventType(event_type), make)
+        await each(session, kind, make)
     return built

@@ -77,7 +77,7 @@ async def update_alert(
         alert.resolved_at = utcnow()
         alert.resolved_by_id = actor.id
         await session.flush()
-        await settle_incident(session, alert, integration.resolve_behaviour, actor)
+        await settle_incident(session, alert.incident_id, integration.resolve_behaviour, actor)
     elif data.is_resolved is False and alert.is_resolved:
         if alert.status == AlertStatus.RESOLVED:
             raise AlertResolvedAtSource(

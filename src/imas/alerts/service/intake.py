@@ -26,14 +26,15 @@ import uuid
 from collections.abc import MutableMapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Table, bindparam, insert, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from imas.alerts import repository
-from imas.alerts.models import Alert, AlertStatus, Integration, Silence
+from imas.alerts.models import AlertStatus, Integration, Silence
+from imas.alerts.service import rows
 from imas.alerts.service.placement import group_key, place, service_of, settle_incident
+from imas.alerts.service.rows import AlertRow
 from imas.alerts.sources.base import AlertIn
 from imas.db import utcnow
 from imas.events import EventType, emit
@@ -67,27 +68,27 @@ class Intake:
     actor: User
     services: dict[str, uuid.UUID] = field(default_factory=dict)
     silences: list[Silence] | None = None
-    current: dict[str, Alert] = field(default_factory=dict)
+    current: dict[str, AlertRow] = field(default_factory=dict)
     """fingerprint -> its firing alert, else its latest one (kept up to date during the post)"""
     groups: dict[str, Incident] = field(default_factory=dict)
     """group key -> the open incident its alerts join (looked up once per post)"""
     remembered: MutableMapping[tuple[uuid.UUID, str], uuid.UUID] = field(default_factory=dict)
     """(integration, group key) -> the incident its alerts last joined, kept by the caller
     across posts: tried (re-read, locked) before the group's query"""
-    new_alerts: list[Alert] = field(default_factory=list)
+    new_alerts: list[AlertRow] = field(default_factory=list)
     """the post's new alerts: not added to the session, inserted in one statement at the end"""
     timeline: list[dict[str, Any]] = field(default_factory=list)
     """the post's timeline entries (`timeline.row`), inserted in one statement at the end"""
-    ended: dict[uuid.UUID, Alert] = field(default_factory=dict)
+    ended: dict[uuid.UUID, AlertRow] = field(default_factory=dict)
     """incident id -> an alert of it that ended in this post: settled once, at the end"""
-    ended_alerts: list[Alert] = field(default_factory=list)
+    ended_alerts: list[AlertRow] = field(default_factory=list)
     """the alerts that stopped firing in this post (`alert.resolved`, emitted at the end)"""
     no_open_incident: set[str] = field(default_factory=set)
     """group keys found (at the start of the post) to have no open incident"""
-    touched: dict[uuid.UUID, Alert] = field(default_factory=dict)
+    touched: dict[uuid.UUID, AlertRow] = field(default_factory=dict)
     """the stored alerts this post changed: written back in one statement at the end"""
 
-    def firing(self, fingerprint: str) -> Alert | None:
+    def firing(self, fingerprint: str) -> AlertRow | None:
         found = self.current.get(fingerprint)
         return found if found is not None and found.status == AlertStatus.FIRING else None
 
@@ -117,23 +118,23 @@ async def ingest(
         intake.remembered = remembered
     names = {a.service_name for a in alerts if a.service_name}
     intake.services = await repository.services_named(session, names)
-    intake.current = await repository.current_alerts(
+    intake.current = await rows.current_alerts(
         session, integration.id, {a.fingerprint for a in alerts}
     )
-    for stored in intake.current.values():
-        # Changed in memory and written back by `_write_back` in one statement: the unit of
-        # work would send one UPDATE per alert.
-        session.expunge(stored)
     await _recall_groups(intake, alerts)
     # Nothing the loop reads depends on its own unflushed rows (the post's alerts are in
     # `intake.current`, its incidents in `intake.groups`): the rows go out in one flush.
     with session.no_autoflush:
         outcomes = [await _one(intake, incoming) for incoming in alerts]
     await session.flush()
-    await _write_back(intake)  # first: an alert ended by a new firing stops firing before it
-    await _insert_new(intake)
-    for alert in intake.ended.values():
-        await settle_incident(session, alert, integration.resolve_behaviour, intake.actor)
+    # The stored alerts first: one ended by a new firing stops firing before that one is added.
+    new = {a.id for a in intake.new_alerts}
+    stored = [a for a in intake.touched.values() if a.id not in new]
+    await rows.write_back(session, stored, intake.now)
+    await rows.insert_rows(session, intake.new_alerts)
+    await timeline.insert_rows(session, intake.timeline)
+    for incident_id in intake.ended:
+        await settle_incident(session, incident_id, integration.resolve_behaviour, intake.actor)
     for ended in intake.ended_alerts:
         await _resolved(session, ended)
     await session.flush()
@@ -144,51 +145,8 @@ async def ingest(
     ]
 
 
-_ALERTS = cast(Table, Alert.__table__)
-_ALERT_COLUMNS = tuple(c.key for c in _ALERTS.columns)
-_CHANGING_COLUMNS = (
-    "last_seen",
-    "occurrence_count",
-    "acknowledged_at",
-    "status",
-    "ends_at",
-    "is_resolved",
-    "resolved_at",
-    "service_id",
-    "group_key",
-    "silenced",
-    "silence_id",
-    "intake_note",
-    "incident_id",
-)
-"""What the intake may change on a stored alert (`_write_back`)."""
-
-
-def _touch(intake: Intake, alert: Alert) -> None:
+def _touch(intake: Intake, alert: AlertRow) -> None:
     intake.touched[alert.id] = alert
-
-
-async def _write_back(intake: Intake) -> None:
-    """The stored alerts the post changed, in one executemany (new ones are inserted after)."""
-    new = {a.id for a in intake.new_alerts}
-    rows = [
-        {"_id": a.id, **{c: getattr(a, c) for c in _CHANGING_COLUMNS}, "updated_at": intake.now}
-        for a in intake.touched.values()
-        if a.id not in new
-    ]
-    if rows:
-        await intake.session.execute(update(_ALERTS).where(_ALERTS.c.id == bindparam("_id")), rows)
-
-
-async def _insert_new(intake: Intake) -> None:
-    """The post's new alerts and timeline entries, each in one statement: the ORM's unit of
-    work would cost more than the rest of the intake for a post of a hundred alerts."""
-    if intake.new_alerts:
-        await intake.session.execute(
-            insert(_ALERTS),
-            [{c: getattr(a, c) for c in _ALERT_COLUMNS} for a in intake.new_alerts],
-        )
-    await timeline.insert_rows(intake.session, intake.timeline)
 
 
 async def _recall_groups(intake: Intake, alerts: Sequence[AlertIn]) -> None:
@@ -238,7 +196,7 @@ async def _one(intake: Intake, incoming: AlertIn) -> Outcome:
     return await _new(intake, incoming)
 
 
-def _new_episode(current: Alert, incoming: AlertIn) -> bool:
+def _new_episode(current: AlertRow, incoming: AlertIn) -> bool:
     return bool(
         incoming.starts_at_is_episode
         and incoming.starts_at is not None
@@ -248,7 +206,7 @@ def _new_episode(current: Alert, incoming: AlertIn) -> bool:
     )
 
 
-def _same_episode(latest: Alert, incoming: AlertIn) -> bool:
+def _same_episode(latest: AlertRow, incoming: AlertIn) -> bool:
     return bool(
         incoming.starts_at_is_episode
         and incoming.starts_at is not None
@@ -256,7 +214,7 @@ def _same_episode(latest: Alert, incoming: AlertIn) -> bool:
     )
 
 
-def _outcome(alert: Alert, *, deduplicated: bool) -> Outcome:
+def _outcome(alert: AlertRow, *, deduplicated: bool) -> Outcome:
     return Outcome(
         fingerprint=alert.fingerprint,
         status=alert.status,
@@ -267,7 +225,7 @@ def _outcome(alert: Alert, *, deduplicated: bool) -> Outcome:
     )
 
 
-async def _repeat(intake: Intake, alert: Alert, incoming: AlertIn) -> Outcome:
+async def _repeat(intake: Intake, alert: AlertRow, incoming: AlertIn) -> Outcome:
     """The same firing again: count it. An alert that opened no incident (silenced, or without
     a service: its `intake_note` says which) gets another chance, since the silence may have
     ended or the service appeared; one whose incident was deleted does not."""
@@ -282,7 +240,7 @@ async def _repeat(intake: Intake, alert: Alert, incoming: AlertIn) -> Outcome:
     return _outcome(alert, deduplicated=True)
 
 
-async def _late(intake: Intake, alert: Alert) -> Outcome:
+async def _late(intake: Intake, alert: AlertRow) -> Outcome:
     """A repeat of a firing that already ended (delivered late): counted, nothing reopened."""
     _touch(intake, alert)
     alert.last_seen = intake.now
@@ -292,7 +250,7 @@ async def _late(intake: Intake, alert: Alert) -> Outcome:
 
 async def _new(intake: Intake, incoming: AlertIn) -> Outcome:
     session, integration, now = intake.session, intake.integration, intake.now
-    alert = Alert(
+    alert = AlertRow(
         id=uuid.uuid4(),
         organization_id=integration.organization_id,
         integration_id=integration.id,
@@ -324,7 +282,7 @@ async def _new(intake: Intake, incoming: AlertIn) -> Outcome:
     return _outcome(alert, deduplicated=False)
 
 
-async def _alert_data(alert: Alert) -> dict[str, object]:
+async def _alert_data(alert: AlertRow) -> dict[str, object]:
     """Seed 002's alert (`name`, `status`, `tags`...) with IMAS's own fields."""
     return {
         "alert": {
@@ -348,11 +306,11 @@ async def _alert_data(alert: Alert) -> dict[str, object]:
     }
 
 
-async def _resolved(session: AsyncSession, alert: Alert) -> None:
+async def _resolved(session: AsyncSession, alert: AlertRow) -> None:
     await emit(session, EventType.ALERT_RESOLVED, lambda: _alert_data(alert))
 
 
-async def _received(alert: Alert) -> dict[str, object]:
+async def _received(alert: AlertRow) -> dict[str, object]:
     return {
         "alert": {
             "id": alert.id,
@@ -371,7 +329,7 @@ async def _received(alert: Alert) -> dict[str, object]:
     }
 
 
-async def _resolution(intake: Intake, current: Alert | None, incoming: AlertIn) -> Outcome:
+async def _resolution(intake: Intake, current: AlertRow | None, incoming: AlertIn) -> Outcome:
     if current is None:
         latest = intake.current.get(incoming.fingerprint)
         if latest is None:  # never seen firing: nothing to resolve
@@ -392,7 +350,7 @@ async def _resolution(intake: Intake, current: Alert | None, incoming: AlertIn) 
     return _outcome(current, deduplicated=False)
 
 
-def _end(intake: Intake, alert: Alert, ended_at: datetime | None) -> None:
+def _end(intake: Intake, alert: AlertRow, ended_at: datetime | None) -> None:
     """The source says this firing is over; its incident is settled at the end of the post
     (after every alert of the post has found its incident)."""
     _touch(intake, alert)
@@ -407,7 +365,7 @@ def _end(intake: Intake, alert: Alert, ended_at: datetime | None) -> None:
         intake.ended.setdefault(alert.incident_id, alert)
 
 
-async def _acknowledged_at_source(intake: Intake, alert: Alert) -> None:
+async def _acknowledged_at_source(intake: Intake, alert: AlertRow) -> None:
     """The tool says a person acknowledged the alert: so is it, and its incident if untouched."""
     if alert.acknowledged_at is None:
         alert.acknowledged_at = intake.now

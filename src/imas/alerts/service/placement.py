@@ -14,7 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from imas.alerts import repository
 from imas.alerts.matchers import all_match
-from imas.alerts.models import Alert, Integration, ResolveBehaviour, Silence
+from imas.alerts.models import Integration, ResolveBehaviour, Silence
+from imas.alerts.service.rows import AlertRow
 from imas.alerts.sources.base import AlertIn
 from imas.incidents import service as incidents
 from imas.incidents.exceptions import IncidentAlreadyExists
@@ -30,7 +31,7 @@ INCIDENT_TITLE_MAX = 200
 INCIDENT_DESCRIPTION_MAX = 20_000
 
 
-async def place(intake: Intake, alert: Alert, incoming: AlertIn) -> None:
+async def place(intake: Intake, alert: AlertRow, incoming: AlertIn) -> None:
     """Silence the alert, or say why it has no incident, or attach it to one."""
     integration = intake.integration
     if alert.service_id is None:
@@ -82,7 +83,7 @@ def _more_severe(severity: str, than: str) -> bool:
     return _RANK.get(severity, len(_RANK)) < _RANK.get(than, len(_RANK))
 
 
-async def _raise_severity(intake: Intake, incident: Incident, alert: Alert) -> None:
+async def _raise_severity(intake: Intake, incident: Incident, alert: AlertRow) -> None:
     """An alert more severe than the open incident it joins raises the incident's severity
     (never lowers it): a timeline entry and an INCIDENT_UPDATED event, like a person's edit."""
     await incidents.update_incident(
@@ -115,7 +116,7 @@ def group_key(
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-async def _silence_for(intake: Intake, alert: Alert) -> Silence | None:
+async def _silence_for(intake: Intake, alert: AlertRow) -> Silence | None:
     if intake.silences is None:
         intake.silences = await repository.active_silences(intake.session, intake.now)
     labels = {k: str(v) for k, v in alert.labels.items()}
@@ -125,7 +126,7 @@ async def _silence_for(intake: Intake, alert: Alert) -> Silence | None:
     return None
 
 
-async def _incident_for(intake: Intake, alert: Alert) -> tuple[Incident, bool]:
+async def _incident_for(intake: Intake, alert: AlertRow) -> tuple[Incident, bool]:
     """The open incident of the alert's group, else a new one; `True` when it is new."""
     session = intake.session
     known = intake.groups.get(alert.group_key)
@@ -184,14 +185,14 @@ def _cut(text: str, limit: int) -> str:
 
 
 async def settle_incident(
-    session: AsyncSession, alert: Alert, behaviour: str, actor: User
+    session: AsyncSession, incident_id: uuid.UUID | None, behaviour: str, actor: User
 ) -> Incident | None:
-    """Once no alert of `alert`'s incident is unresolved, mitigate (or resolve) the incident;
-    one already at (or past) that state is left as it is."""
-    if alert.incident_id is None:
+    """Once no alert of the incident is unresolved, mitigate (or resolve) it; one already at
+    (or past) that state is left as it is."""
+    if incident_id is None:
         return None
-    incident = await repository.lock_incident(session, alert.incident_id)
-    if incident is None or await repository.unresolved_alerts_of(session, incident.id):
+    incident = await repository.lock_incident(session, incident_id)
+    if incident is None or await repository.has_unresolved_alerts(session, incident.id):
         return incident
     note = "every alert of the incident is resolved"
     if behaviour == ResolveBehaviour.RESOLVE and incident.status != Status.RESOLVED:
