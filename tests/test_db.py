@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select, text, update
 from sqlalchemy.exc import StatementError
 
-from imas import sqlite_inline
+from imas import sqlite_checkpoint, sqlite_inline
 from imas.db import Database, memoize_lookups, memoized
 from imas.orgs.models import Organization
 from tests.factories import make_org
@@ -103,6 +103,38 @@ class TestSQLite:
             await connection.close()
             holder.close()
         assert sqlite3.connect(path).execute("SELECT x FROM t").fetchall() == [(1,)]
+
+    async def test_a_thread_checkpoints_the_wal_so_commits_do_not(self, make_settings, tmp_path):
+        """Committed rows reach the database file itself within moments, while the commits'
+        own automatic checkpoint waits for 10,000 pages; disposing stops the thread."""
+        path = tmp_path / "checkpointed.db"
+        database = Database(make_settings(database_url=f"sqlite+aiosqlite:///{path}"))
+        try:
+            async with database.transaction() as session:
+                pages = (await session.execute(text("PRAGMA wal_autocheckpoint"))).scalar()
+                await session.execute(text("CREATE TABLE t (x INTEGER)"))
+                await session.execute(text("INSERT INTO t VALUES (1), (2)"))
+            assert pages == sqlite_checkpoint.BACKSTOP_PAGES
+
+            def in_file_alone() -> list[tuple[int]]:
+                """The rows of a copy of the database file without its WAL."""
+                copy = tmp_path / "copy.db"
+                copy.write_bytes(path.read_bytes())
+                try:
+                    return sqlite3.connect(copy).execute("SELECT x FROM t").fetchall()
+                except sqlite3.OperationalError:  # no such table: still only in the WAL
+                    return []
+
+            for _ in range(100):  # 5 s
+                if in_file_alone() == [(1,), (2,)]:
+                    break
+                await asyncio.sleep(0.05)
+            assert in_file_alone() == [(1,), (2,)]
+            assert database.checkpointer is not None
+            thread = database.checkpointer._thread
+        finally:
+            await database.dispose()
+        assert not thread.is_alive()
 
 
 class TestTimes:

@@ -42,8 +42,9 @@ from sqlalchemy.orm import (
     with_loader_criteria,
 )
 
-from imas import sqlite_inline
+from imas import sqlite_checkpoint, sqlite_inline
 from imas.config import Settings
+from imas.sqlite_checkpoint import Checkpointer
 
 T = TypeVar("T")
 
@@ -188,7 +189,9 @@ def _stamp_org_on_new_rows(session: Session, flush_context: UOWTransaction, inst
             raise TenantMismatch(f"{type(obj).__name__} belongs to another organization")
 
 
-def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any, busy_timeout_ms: int) -> None:
+def _sqlite_pragmas(
+    dbapi_connection: Any, connection_record: Any, busy_timeout_ms: int, autocheckpoint: int | None
+) -> None:
     # Take transaction control from the driver so that BEGIN is ours (see the module docstring).
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
@@ -199,6 +202,8 @@ def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any, busy_timeout_
     # Reads come from memory-mapped pages and a larger page cache instead of read() calls.
     cursor.execute(f"PRAGMA mmap_size={SQLITE_MMAP_BYTES}")
     cursor.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
+    if autocheckpoint is not None:  # a thread checkpoints (imas.sqlite_checkpoint)
+        cursor.execute(f"PRAGMA wal_autocheckpoint={autocheckpoint}")
     cursor.close()
 
 
@@ -217,10 +222,13 @@ class Database:
             kwargs.update(pool_size=settings.db_pool_size, max_overflow=settings.db_pool_size)
         self.engine: AsyncEngine = create_async_engine(self.url, **kwargs)
         write_bind = self.engine
+        self.checkpointer: Checkpointer | None = None
         if self.engine.dialect.name == "sqlite":
-            self._sqlite_events(self.engine, SQLITE_BUSY_TIMEOUT_MS)
             database = make_url(self.url).database
-            if database and database != ":memory:":
+            on_file = bool(database and database != ":memory:")
+            backstop = sqlite_checkpoint.BACKSTOP_PAGES if on_file else None
+            self._sqlite_events(self.engine, SQLITE_BUSY_TIMEOUT_MS, backstop)
+            if database and on_file:
                 # Writes run inline on the event loop (imas.sqlite_inline), which waits for
                 # another writer's lock itself: no busy timeout in SQLite.
                 write_bind = create_async_engine(
@@ -228,7 +236,9 @@ class Database:
                     async_creator=sqlite_inline.connector(database, SQLITE_BUSY_TIMEOUT_MS),
                     **kwargs,
                 )
-                self._sqlite_events(write_bind, 0)
+                self._sqlite_events(write_bind, 0, backstop)
+                self.checkpointer = Checkpointer(database)
+                self.checkpointer.start()
             write_bind = write_bind.execution_options(sqlite_immediate=True)
         self.write_engine = write_bind
         common: dict[str, Any] = {"expire_on_commit": False, "sync_session_class": TenantSession}
@@ -252,15 +262,19 @@ class Database:
                 raise
 
     @staticmethod
-    def _sqlite_events(engine: AsyncEngine, busy_timeout_ms: int) -> None:
+    def _sqlite_events(
+        engine: AsyncEngine, busy_timeout_ms: int, autocheckpoint: int | None
+    ) -> None:
         event.listen(
             engine.sync_engine,
             "connect",
-            lambda conn, record: _sqlite_pragmas(conn, record, busy_timeout_ms),
+            lambda conn, record: _sqlite_pragmas(conn, record, busy_timeout_ms, autocheckpoint),
         )
         event.listen(engine.sync_engine, "begin", _sqlite_begin)
 
     async def dispose(self) -> None:
+        if self.checkpointer is not None:
+            self.checkpointer.stop()
         await self.engine.dispose()
         if self.write_engine.sync_engine is not self.engine.sync_engine:
             await self.write_engine.dispose()
