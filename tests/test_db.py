@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import time
+import uuid
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
@@ -12,7 +13,7 @@ from sqlalchemy import select, text, update
 from sqlalchemy.exc import StatementError
 
 from imas import sqlite_checkpoint, sqlite_inline
-from imas.db import Database, memoize_lookups, memoized
+from imas.db import Database, memoize_lookups, memoized, new_id
 from imas.orgs.models import Organization
 from tests.factories import make_org
 
@@ -220,3 +221,14 @@ class TestMemoizedLookups:
 
         async with db.transaction() as session:
             assert [await memoized(session, ("n",), load) for _ in range(3)] == [1, 2, 3]
+
+
+async def test_rows_made_later_get_larger_ids(db):
+    """Ids are time-ordered (UUIDv7), so new rows land at the end of the primary key's index."""
+    first = await make_org(db)
+    await asyncio.sleep(0.002)
+    second = await make_org(db)
+    assert first.id.version == second.id.version == 7
+    assert first.id < second.id
+    made = [new_id() for _ in range(3)]
+    assert all(type(i) is uuid.UUID for i in made)  # a plain UUID, as drivers expect

@@ -41,6 +41,7 @@ from sqlalchemy.orm import (
     mapped_column,
     with_loader_criteria,
 )
+from uuid6 import uuid7
 
 from imas import sqlite_checkpoint, sqlite_inline
 from imas.config import Settings
@@ -55,6 +56,15 @@ SQLITE_CACHE_KIB = 32 * 1024
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def new_id() -> uuid.UUID:
+    """A time-ordered id (UUIDv7) for a new row: rows made together sit together at the end of
+    the primary key's index instead of on random pages of it, so inserting a few hundred alerts
+    dirties a few index pages rather than hundreds (on a 300,000-row table about 3x cheaper on
+    SQLite, and the random ids' cost grows with the table). Its first 48 bits are the creation
+    time in milliseconds, which `created_at` shows anyway."""
+    return uuid.UUID(int=uuid7().int)
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -128,7 +138,7 @@ class Base(DeclarativeBase):
 
 
 class UUIDPk:
-    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
 
 
 class Timestamps:

@@ -8,11 +8,11 @@ subscription allows) join the caller's transaction: committed with the change, o
 from __future__ import annotations
 
 import json
-import uuid
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from imas.db import new_id
 from imas.events import Event, EventType, sink
 from imas.events.bus import MakeEvent
 from imas.jobs.queue import enqueue
@@ -51,7 +51,7 @@ async def to_webhooks(session: AsyncSession, event_type: EventType, make: MakeEv
     event = await make()
     body = envelope(event)
     for subscription in subscriptions:
-        delivery_id = uuid.uuid4()
+        delivery_id = new_id()
         job = await enqueue(
             session,
             DELIVERY_JOB,

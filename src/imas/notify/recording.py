@@ -14,7 +14,7 @@ from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, exists, insert, select, update
 
-from imas.db import Database, utcnow
+from imas.db import Database, new_id, utcnow
 from imas.jobs import registry
 from imas.jobs.registry import JobContext
 from imas.notify import repository
@@ -91,7 +91,7 @@ def attempt_row(
     started_at: datetime,
 ) -> dict[str, Any]:
     return {
-        "id": uuid.uuid4(),
+        "id": new_id(),
         "organization_id": organization_id,
         "delivery_id": delivery_id,
         "number": number,

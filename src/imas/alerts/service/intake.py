@@ -36,7 +36,7 @@ from imas.alerts.service import rows
 from imas.alerts.service.placement import group_key, place, service_of, settle_incident
 from imas.alerts.service.rows import AlertRow
 from imas.alerts.sources.base import AlertIn
-from imas.db import utcnow
+from imas.db import new_id, utcnow
 from imas.events import EventType, emit
 from imas.incidents import service as incidents
 from imas.incidents.models import Incident, Status
@@ -251,7 +251,7 @@ async def _late(intake: Intake, alert: AlertRow) -> Outcome:
 async def _new(intake: Intake, incoming: AlertIn) -> Outcome:
     session, integration, now = intake.session, intake.integration, intake.now
     alert = AlertRow(
-        id=uuid.uuid4(),
+        id=new_id(),
         organization_id=integration.organization_id,
         integration_id=integration.id,
         source=integration.kind,

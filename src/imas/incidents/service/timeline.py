@@ -1,12 +1,11 @@
 from __future__ import annotations
 
-import uuid
 from typing import Any, cast
 
 from sqlalchemy import Table, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from imas.db import utcnow
+from imas.db import new_id, utcnow
 from imas.incidents.models import Incident, TimelineEntry, TimelineType
 from imas.orgs.models import User
 
@@ -32,7 +31,7 @@ def row(
 ) -> dict[str, Any]:
     """The columns of a timeline entry, for callers that insert many at once (`insert_rows`)."""
     return {
-        "id": uuid.uuid4(),
+        "id": new_id(),
         "organization_id": incident.organization_id,
         "incident_id": incident.id,
         "type": kind,
