@@ -108,7 +108,7 @@ class GroupCommit:
         while True:
             await wake.wait()
             wake.clear()
-            await asyncio.sleep(0)  # LINGER
+            await asyncio.sleep(0)  # the posts already read from their sockets join this batch
             while self._waiting:
                 batch = self._take()
                 try:

@@ -79,14 +79,15 @@ class Intake:
     """the post's new alerts: not added to the session, inserted in one statement at the end"""
     timeline: list[dict[str, Any]] = field(default_factory=list)
     """the post's timeline entries (`timeline.row`), inserted in one statement at the end"""
-    ended: dict[uuid.UUID, AlertRow] = field(default_factory=dict)
-    """incident id -> an alert of it that ended in this post: settled once, at the end"""
+    ended: dict[uuid.UUID, None] = field(default_factory=dict)
+    """the incidents (in order, each once) of the alerts that ended in this post: settled at
+    the end"""
     ended_alerts: list[AlertRow] = field(default_factory=list)
     """the alerts that stopped firing in this post (`alert.resolved`, emitted at the end)"""
     no_open_incident: set[str] = field(default_factory=set)
     """group keys found (at the start of the post) to have no open incident"""
     touched: dict[uuid.UUID, AlertRow] = field(default_factory=dict)
-    """the stored alerts this post changed: written back in one statement at the end"""
+    """the stored alerts this post changed: written back at the end (`rows.write_back`)"""
 
     def firing(self, fingerprint: str) -> AlertRow | None:
         found = self.current.get(fingerprint)
@@ -362,7 +363,7 @@ def _end(intake: Intake, alert: AlertRow, ended_at: datetime | None) -> None:
         alert.resolved_at = intake.now
     intake.ended_alerts.append(alert)
     if alert.incident_id is not None:
-        intake.ended.setdefault(alert.incident_id, alert)
+        intake.ended.setdefault(alert.incident_id)
 
 
 async def _acknowledged_at_source(intake: Intake, alert: AlertRow) -> None:

@@ -23,7 +23,7 @@ from imas.alerts.models import Alert, AlertStatus
 ALERTS = cast(Table, Alert.__table__)
 COLUMNS = tuple(c.key for c in ALERTS.columns)
 
-LOADED_ONLY_WHEN_NEW = ("annotations", "links", "raw_payload")
+NOT_LOADED = ("annotations", "links", "raw_payload")
 """Never read or changed by the intake once stored: not loaded for the stored alerts."""
 
 CHANGING = (
@@ -93,7 +93,7 @@ class AlertRow:
         )
 
 
-_LOADED = tuple(getattr(Alert, name) for name in COLUMNS if name not in LOADED_ONLY_WHEN_NEW)
+_LOADED = tuple(getattr(Alert, name) for name in COLUMNS if name not in NOT_LOADED)
 
 
 async def current_alerts(
