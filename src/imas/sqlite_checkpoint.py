@@ -28,8 +28,6 @@ class Checkpointer:
         self.interval = interval
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="sqlite-checkpoint", daemon=True)
-        self.checkpoints = 0
-        """Checkpoints run so far (for tests)"""
 
     def start(self) -> None:
         self._thread.start()
@@ -47,7 +45,6 @@ class Checkpointer:
                     if conn is None:
                         conn = sqlite3.connect(self.path, isolation_level=None)
                     conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
-                    self.checkpoints += 1
                 except sqlite3.Error as exc:  # the file is gone, or not a database yet
                     log.debug("sqlite_checkpoint_failed", error=str(exc))
         finally:
