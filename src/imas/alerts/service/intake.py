@@ -129,8 +129,7 @@ async def ingest(
         outcomes = [await _one(intake, incoming) for incoming in alerts]
     await session.flush()
     # The stored alerts first: one ended by a new firing stops firing before that one is added.
-    new = {a.id for a in intake.new_alerts}
-    stored = [a for a in intake.touched.values() if a.id not in new]
+    stored = [a for a in intake.touched.values() if a.loaded is not None]  # the new: inserted
     await rows.write_back(session, stored, intake.now)
     await rows.insert_rows(session, intake.new_alerts)
     await timeline.insert_rows(session, intake.timeline)
